@@ -1,0 +1,1 @@
+"""mirograph: long-horizon research agents on LangGraph."""

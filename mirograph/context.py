@@ -1,0 +1,138 @@
+"""Run settings: one frozen dataclass, the research graph's `context_schema`.
+
+Every field has a type, a default and a description, so LangGraph Studio renders it as
+a form. Settings are resolved once at the edge (CLI, `langgraph.json` factory, Python
+caller) and injected; nodes never read the environment. Secrets never live here: API keys
+are read from the environment by the model and tool clients at start-up.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
+
+ToolProtocol = Literal["auto", "native", "mirothinker"]
+VerifyMode = Literal["auto", "llm", "rules", "off"]
+AnswerFormat = Literal["short", "boxed", "report"]
+SearchBackend = Literal["auto", "tavily", "ddgs", "none"]
+ReviewMode = Literal["none", "tools", "answer"]
+
+
+def _doc(title: str, description: str) -> Any:
+    return Field(title=title, description=description)
+
+
+@dataclass(frozen=True)
+class ResearchContext:
+    """Settings of one research run (LangGraph `context_schema`)."""
+
+    model: Annotated[
+        str,
+        _doc(
+            "Planner model",
+            "provider:model (e.g. openai:gpt-4.1), mirothinker:MODEL, or scripted:PATH.",
+        ),
+    ] = ""
+    base_url: Annotated[
+        str, _doc("Base URL", "OpenAI-compatible endpoint (vLLM, SGLang, Ollama); empty: default.")
+    ] = ""
+    api_key_env: Annotated[
+        str,
+        _doc("API key variable", "Environment variable holding the API key; empty: provider's."),
+    ] = ""
+    summarizer_model: Annotated[
+        str, _doc("Summarizer model", "Model string for summaries; empty: the planner's.")
+    ] = ""
+    verifier_model: Annotated[
+        str, _doc("Verifier model", "Model string for LLM verification; empty: the planner's.")
+    ] = ""
+    tool_protocol: Annotated[
+        ToolProtocol,
+        _doc("Tool protocol", "native tool calling, MiroThinker text protocol, or auto."),
+    ] = "auto"
+    temperature: Annotated[
+        float | None, _doc("Temperature", "Sampling temperature; MiroThinker recommends 1.0.")
+    ] = None
+    top_p: Annotated[float | None, _doc("Top-p", "Nucleus sampling; MiroThinker: 0.95.")] = None
+    max_tokens: Annotated[
+        int | None, _doc("Max output tokens", "Per model call; MiroThinker: 16384.")
+    ] = None
+    max_tool_calls: Annotated[
+        int, _doc("Tool-call budget", "Most tool calls a run may make (parallel calls count).")
+    ] = 600
+    max_wall_seconds: Annotated[
+        float, _doc("Wall-time budget (s)", "Answer now after this many seconds; 0: no limit.")
+    ] = 0
+    keep_tool_results: Annotated[
+        int,
+        _doc("Tool results kept (K)", "Only the K most recent tool results are shown; -1: all."),
+    ] = 5
+    max_tool_result_chars: Annotated[
+        int, _doc("Tool result limit", "Longer tool results are truncated with a marker.")
+    ] = 100_000
+    context_window_tokens: Annotated[
+        int, _doc("Context window", "Tokens the planner model accepts.")
+    ] = 262_144
+    summarize_at: Annotated[
+        float,
+        _doc("Summarize at", "Fold old turns into a summary past this fraction of the window."),
+    ] = 0.8
+    verify: Annotated[
+        VerifyMode,
+        _doc("Verification", "llm, rules, off; auto: llm for real models, rules for scripted."),
+    ] = "auto"
+    max_verifications: Annotated[
+        int, _doc("Verification rounds", "Rejections sent back to the planner at most.")
+    ] = 2
+    answer_format: Annotated[
+        AnswerFormat, _doc("Answer format", "short answer, \\boxed{} answer, or cited report.")
+    ] = "short"
+    search_backend: Annotated[
+        SearchBackend,
+        _doc("Search backend", "web_search backend; auto: Tavily with a key, else ddgs."),
+    ] = "auto"
+    tools: Annotated[
+        tuple[str, ...],
+        _doc("Tools", "Enabled tools by name; search_corpus needs a corpus."),
+    ] = ("web_search", "fetch_page", "run_python")
+    corpus: Annotated[
+        str, _doc("Corpus", "Path of a corpus index built by `mirograph index`; enables it.")
+    ] = ""
+    fetch_allow: Annotated[
+        tuple[str, ...],
+        _doc("Fetch allow-list", "Private hosts or CIDRs fetch_page may reach (intranet)."),
+    ] = ()
+    mcp_config: Annotated[
+        str, _doc("MCP config", "Path of a JSON file declaring MCP servers to load tools from.")
+    ] = ""
+    review: Annotated[
+        ReviewMode,
+        _doc("Human review", "Pause before tool execution or before the final answer."),
+    ] = "none"
+    system_prompt: Annotated[
+        str, _doc("System prompt", "Replaces the default planner prompt; empty: default.")
+    ] = ""
+    def replace(self, **changes: Any) -> ResearchContext:
+        """A copy with some settings changed (the context is frozen)."""
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able settings, as stored with a thread."""
+        data = dataclasses.asdict(self)
+        for key, value in data.items():
+            if isinstance(value, tuple):
+                data[key] = list(value)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ResearchContext:
+        """Settings stored with a thread; unknown keys (older versions) are ignored."""
+        names = {f.name: f for f in dataclasses.fields(cls)}
+        kwargs = {}
+        for key, value in data.items():
+            if key in names:
+                kwargs[key] = tuple(value) if isinstance(value, list) else value
+        return cls(**kwargs)

@@ -1,0 +1,99 @@
+"""The research run's state, declared once.
+
+The transcript (`messages`) is complete and lossless: context management shrinks the
+*view* sent to the model (see `mirograph.memory`), never the stored transcript. It lives
+in a `DeltaChannel`, so each checkpoint stores only the messages its step added instead
+of the whole transcript again; that keeps a 600-step run's database linear in size.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Sequence
+from typing import Annotated, Literal, NotRequired, TypedDict
+
+from langchain_core.messages import AnyMessage, ToolCall
+from langgraph.channels import DeltaChannel
+from langgraph.graph.message import add_messages
+
+Status = Literal["researching", "verifying", "done", "exhausted", "failed"]
+"""`done`: answered; `exhausted`: answered by "answer now" after a budget or the window
+ran out; `failed`: no usable answer."""
+
+# Large enough that a 600-step run never stores a full transcript snapshot (the snapshot is
+# what makes stock storage quadratic); replay of the deltas stays fast at that size.
+TRANSCRIPT_SNAPSHOT_EVERY = 100_000
+
+
+def append_messages(
+    current: list[AnyMessage], batches: Sequence[list[AnyMessage] | AnyMessage]
+) -> list[AnyMessage]:
+    """`add_messages` folded over a batch of writes, as `DeltaChannel` requires.
+
+    Batching-invariant because `add_messages` appends new ids and replaces known ones.
+    """
+    flat: list[AnyMessage] = []
+    for batch in batches:
+        flat.extend(batch if isinstance(batch, list) else [batch])
+    return add_messages(current, flat)  # type: ignore[return-value]
+
+
+class Source(TypedDict):
+    """A URL or `corpus://` URI that a tool returned content for in this run."""
+
+    n: int
+    title: str
+    url: str
+    tool: str
+    step: int
+
+
+class InputState(TypedDict):
+    """What a run is started with."""
+
+    question: str
+
+
+class OutputState(TypedDict):
+    """What a finished run returns."""
+
+    answer: str
+    report: NotRequired[str]
+    sources: NotRequired[list[Source]]
+    status: Status
+    tool_calls_used: int
+
+
+class ResearchState(TypedDict):
+    """The whole state of a research run.
+
+    Keys that several nodes write have reducers; the rest are written by one node each.
+    Optional keys are `NotRequired`: read them with `state.get(key, default)`.
+    """
+
+    question: str
+    messages: Annotated[
+        list[AnyMessage],
+        DeltaChannel(append_messages, snapshot_frequency=TRANSCRIPT_SNAPSHOT_EVERY),
+    ]
+    tool_calls_used: Annotated[int, operator.add]
+    status: Status
+    answer: NotRequired[str]
+    report: NotRequired[str]
+    sources: NotRequired[list[Source]]
+    verifications: NotRequired[int]
+    summary: NotRequired[str]
+    summary_upto: NotRequired[int]
+    """Number of transcript messages folded into `summary`."""
+    view_tokens: NotRequired[int]
+    answer_now: NotRequired[str]
+    """Why the run must answer without tools (budget spent, window full), if it must."""
+
+
+class ToolTask(TypedDict):
+    """The input of one executor task: a single tool call, sent by the planner."""
+
+    tool_call: ToolCall
+    step: int
+    """1-based number of this call in the run's tool-call budget."""
+
