@@ -48,6 +48,19 @@ class Source(TypedDict):
     step: int
 
 
+class Activity(TypedDict):
+    """What the last step did, for progress displays and `mirograph history`."""
+
+    node: str
+    detail: str
+    """The tool name for the executor; a short phrase for the other nodes."""
+
+
+def latest(_old: Activity, new: Activity) -> Activity:
+    """Keep the newest write; parallel executor tasks may write in one step."""
+    return new
+
+
 class InputState(TypedDict):
     """What a run is started with."""
 
@@ -78,6 +91,7 @@ class ResearchState(TypedDict):
     ]
     tool_calls_used: Annotated[int, operator.add]
     status: Status
+    activity: Annotated[Activity, latest]
     answer: NotRequired[str]
     report: NotRequired[str]
     sources: NotRequired[list[Source]]
