@@ -115,6 +115,7 @@ class ResearchContext:
     system_prompt: Annotated[
         str, _doc("System prompt", "Replaces the default planner prompt; empty: default.")
     ] = ""
+
     def replace(self, **changes: Any) -> ResearchContext:
         """A copy with some settings changed (the context is frozen)."""
         return dataclasses.replace(self, **changes)

@@ -75,6 +75,7 @@ class OutputState(TypedDict):
     sources: NotRequired[list[Source]]
     status: Status
     tool_calls_used: int
+    verified: NotRequired[bool]
 
 
 class ResearchState(TypedDict):
@@ -96,6 +97,8 @@ class ResearchState(TypedDict):
     report: NotRequired[str]
     sources: NotRequired[list[Source]]
     verifications: NotRequired[int]
+    verified: NotRequired[bool]
+    """Whether the verifier accepted the answer (absent when verification is off)."""
     summary: NotRequired[str]
     summary_upto: NotRequired[int]
     """Number of transcript messages folded into `summary`."""
@@ -110,4 +113,5 @@ class ToolTask(TypedDict):
     tool_call: ToolCall
     step: int
     """1-based number of this call in the run's tool-call budget."""
-
+    error: NotRequired[str]
+    """Set when the call must not run (bad arguments, a repeat): the result to return."""

@@ -1,0 +1,84 @@
+"""Terminal output of the CLI: the live progress line and the printed results.
+
+Progress goes to stderr (stdout stays clean for `--json`), and only to a terminal.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from rich.console import Console
+from rich.live import Live
+from rich.markdown import Markdown
+from rich.table import Table
+from rich.text import Text
+
+from mirograph.runner import Progress
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+
+def progress_line(p: Progress) -> Text:
+    """`tool calls 12/600 · context 8.1k/262k · planner · executor: web_search · 00:42`."""
+    minutes, seconds = divmod(int(p.elapsed), 60)
+    line = Text()
+    line.append(f"tool calls {p.tool_calls_used}/{p.budget}", style="bold cyan")
+    line.append(f" · context {_k(p.view_tokens)}/{_k(p.window)} tokens")
+    line.append(f" · {p.node}", style="magenta")
+    if p.last_action:
+        line.append(f" · {p.last_action}", style="dim")
+    line.append(f" · {minutes:02d}:{seconds:02d}")
+    return line
+
+
+@contextmanager
+def live_progress(enabled: bool) -> Iterator[Any]:
+    """Yield a callback that redraws the progress line (a no-op when not on a terminal)."""
+    if not enabled or not err.is_terminal:
+        yield lambda p: None
+        return
+    with Live(console=err, refresh_per_second=8, transient=True) as live:
+        yield lambda p: live.update(progress_line(p))
+
+
+def print_result(result: dict[str, Any], *, as_json: bool) -> None:
+    """The end of a run: one JSON object, or the answer with its counters."""
+    if as_json:
+        out.print_json(json.dumps(result, ensure_ascii=False))
+        return
+    answer = result.get("answer") or "(no answer)"
+    out.print(Markdown(answer) if "\n" in answer else Text(answer, style="bold"))
+    err.print(
+        f"[dim]thread {result['thread_id']} · {result['status']} · "
+        f"{result['tool_calls_used']} tool calls[/dim]"
+    )
+
+
+def threads_table(rows: list[dict[str, Any]]) -> Table:
+    table = Table("thread", "question", "status", "tool calls", "parent", "updated")
+    for row in rows:
+        parent = row.get("parent_thread_id") or ""
+        if parent and row.get("fork_step") is not None:
+            parent = f"{parent} @ step {row['fork_step']}"
+        table.add_row(
+            row["thread_id"],
+            _short(row.get("question") or ""),
+            row.get("status") or "",
+            str(row.get("tool_calls_used") or 0),
+            parent,
+            row.get("updated_at") or "",
+        )
+    return table
+
+
+def _short(text: str, width: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _k(n: int) -> str:
+    return f"{n / 1000:.1f}k" if n >= 1000 else str(n)

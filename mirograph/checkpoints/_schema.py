@@ -1,0 +1,179 @@
+"""Opening the SQLite file safely, and the tables mirograph adds to LangGraph's.
+
+The stock `checkpoints` / `writes` tables are kept column-compatible with
+`langgraph-checkpoint-sqlite`, so its delta-history SQL keeps working; mirograph adds
+plain columns extracted at `put` time (so listings never deserialize blobs), a `threads`
+table (settings, fork parents, branch head) and a `leases` table (one runner per thread).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from mirograph.errors import DatabaseError
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+BUSY_TIMEOUT_MS = 30_000
+
+DDL = """
+CREATE TABLE IF NOT EXISTS checkpoints (
+    thread_id TEXT NOT NULL,
+    checkpoint_ns TEXT NOT NULL DEFAULT '',
+    checkpoint_id TEXT NOT NULL,
+    parent_checkpoint_id TEXT,
+    type TEXT,
+    checkpoint BLOB,
+    metadata BLOB,
+    PRIMARY KEY (thread_id, checkpoint_ns, checkpoint_id)
+);
+CREATE TABLE IF NOT EXISTS writes (
+    thread_id TEXT NOT NULL,
+    checkpoint_ns TEXT NOT NULL DEFAULT '',
+    checkpoint_id TEXT NOT NULL,
+    task_id TEXT NOT NULL,
+    task_path TEXT NOT NULL DEFAULT '',
+    idx INTEGER NOT NULL,
+    channel TEXT NOT NULL,
+    type TEXT,
+    value BLOB,
+    PRIMARY KEY (thread_id, checkpoint_ns, checkpoint_id, task_id, idx)
+);
+CREATE TABLE IF NOT EXISTS threads (
+    thread_id TEXT PRIMARY KEY,
+    question TEXT,
+    status TEXT,
+    tool_calls_used INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    head_checkpoint_id TEXT,
+    parent_thread_id TEXT,
+    parent_checkpoint_id TEXT,
+    fork_step INTEGER,
+    settings TEXT,
+    note TEXT
+);
+CREATE TABLE IF NOT EXISTS leases (
+    thread_id TEXT PRIMARY KEY,
+    token TEXT NOT NULL,
+    owner TEXT,
+    pid INTEGER NOT NULL,
+    pid_started TEXT,
+    hostname TEXT NOT NULL,
+    acquired_at REAL NOT NULL,
+    heartbeat_at REAL NOT NULL
+);
+"""
+
+# Columns added to the stock `checkpoints` table: filled at `put` from metadata and the
+# small scalar channels, so `history()` reads them without touching the blob.
+EXTRA_CHECKPOINT_COLUMNS: dict[str, str] = {
+    "step": "INTEGER",
+    "source": "TEXT",
+    "run_id": "TEXT",
+    "tool_calls_used": "INTEGER",
+    "status": "TEXT",
+    "activity_node": "TEXT",
+    "activity_detail": "TEXT",
+    "created_at": "TEXT",
+}
+
+INDEXES = """
+CREATE INDEX IF NOT EXISTS checkpoints_run_id ON checkpoints (run_id);
+CREATE INDEX IF NOT EXISTS checkpoints_parent
+    ON checkpoints (thread_id, checkpoint_ns, parent_checkpoint_id);
+CREATE INDEX IF NOT EXISTS writes_channel
+    ON writes (thread_id, checkpoint_ns, channel, checkpoint_id);
+CREATE INDEX IF NOT EXISTS threads_parent ON threads (parent_thread_id);
+"""
+
+
+def check_path(path: Path) -> None:
+    """Refuse paths SQLite would fail on obscurely, without creating or changing anything.
+
+    Checked before `sqlite3.connect`, which would otherwise create a file, or report
+    a garbage file only at the first query with a message users cannot act on.
+    """
+    if path.is_dir():
+        raise DatabaseError(f"{path} is a directory, not a mirograph database file.")
+    if not path.parent.is_dir():
+        raise DatabaseError(f"Cannot create {path}: the folder {path.parent} does not exist.")
+    if not path.exists():
+        return
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as fh:
+            header = fh.read(100)
+    except OSError as exc:
+        raise DatabaseError(f"Cannot read {path}: {exc.strerror}.") from None
+    if size == 0:
+        return  # SQLite treats an empty file as a new database.
+    if len(header) < 100 or not header.startswith(_SQLITE_MAGIC):
+        raise DatabaseError(f"{path} is not a SQLite database (wrong file header).")
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(header[28:32], "big")
+    # The in-header page count is only valid when the two change counters agree.
+    counters_agree = header[24:28] == header[92:96]
+    if page_size < 512 or (counters_agree and pages and size < pages * page_size):
+        raise DatabaseError(f"{path} is a truncated or damaged SQLite database.")
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open `path` for use from several threads, after a read-only sanity probe."""
+    check_path(path)
+    try:
+        conn = sqlite3.connect(path, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
+    except sqlite3.Error as exc:
+        raise DatabaseError(f"Cannot open {path}: {exc}.") from None
+    try:
+        # A read first: a damaged file fails here, before anything is written to it.
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        # NORMAL in WAL mode: a killed process never loses a committed step; only a power
+        # cut may drop the last few commits, and never corrupts the file.
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = OFF")
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise DatabaseError(f"{path} is not a usable SQLite database ({exc}).") from None
+    return conn
+
+
+def create_schema(conn: sqlite3.Connection) -> bool:
+    """Create or migrate the tables in one transaction; return whether `task_path` exists."""
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        for statement in DDL.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+        _add_missing_columns(conn, "writes", {"task_path": "TEXT NOT NULL DEFAULT ''"})
+        _add_missing_columns(conn, "checkpoints", EXTRA_CHECKPOINT_COLUMNS)
+        for statement in INDEXES.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+        conn.execute("COMMIT")
+    except sqlite3.OperationalError as exc:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        if "readonly" in str(exc):
+            return _has_column(conn, "writes", "task_path")
+        raise DatabaseError(f"Cannot prepare the database: {exc}.") from None
+    except sqlite3.DatabaseError as exc:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise DatabaseError(f"The database is damaged ({exc}).") from None
+    return True
+
+
+def _has_column(conn: sqlite3.Connection, table: str, column: str) -> bool:
+    return any(row[1] == column for row in conn.execute(f"PRAGMA table_info({table})"))
+
+
+def _add_missing_columns(conn: sqlite3.Connection, table: str, columns: dict[str, str]) -> None:
+    """Migrate databases written by the stock saver (or older mirograph) in place."""
+    existing = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+    for name, decl in columns.items():
+        if name not in existing:
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {decl}")

@@ -1,0 +1,272 @@
+"""The `mirograph` command.
+
+Every mistake a user can make (empty question, unknown thread, a database that is not
+one, a bad model string, a missing API key, an unreadable script) ends with one line on
+stderr and exit code 2, before any work starts and without touching saved data.
+Exit codes: 0 done, 1 failed, 2 usage error, 3 paused.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+from mirograph import _display as display
+from mirograph.checkpoints import MirographSaver, open_checkpointer
+from mirograph.context import AnswerFormat, ResearchContext, VerifyMode
+from mirograph.errors import InputError, MirographError, ThreadNotFound
+from mirograph.graphs.research import build_research_graph
+from mirograph.resources import Resources
+from mirograph.runner import RunControl, RunResult, run_thread
+
+app = typer.Typer(
+    name="mirograph",
+    help="Long-horizon research agents on LangGraph, checkpointed to SQLite.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+EXIT_DONE, EXIT_FAILED, EXIT_USAGE, EXIT_PAUSED = 0, 1, 2, 3
+DEFAULT_DB = Path("mirograph.sqlite")
+
+DbOption = Annotated[
+    Path, typer.Option("--db", help="SQLite file holding the threads.", envvar="MIROGRAPH_DB")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    """One readable line on stderr, then exit."""
+    display.err.print(f"[red]error:[/red] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn mirograph's user-facing errors into one line and exit code 2."""
+    try:
+        yield
+    except MirographError as exc:
+        fail(str(exc))
+
+
+@app.command()
+def run(
+    question: Annotated[str, typer.Argument(help="The research question.")],
+    db: DbOption = DEFAULT_DB,
+    thread: Annotated[str | None, typer.Option(help="Thread id (default: a new one).")] = None,
+    model: Annotated[
+        str, typer.Option(help="PROVIDER:MODEL or scripted:PATH.", envvar="MIROGRAPH_MODEL")
+    ] = "",
+    base_url: Annotated[str, typer.Option(help="OpenAI-compatible endpoint.")] = "",
+    max_tool_calls: Annotated[int, typer.Option(min=0, help="Tool-call budget.")] = 600,
+    keep_tool_results: Annotated[
+        int, typer.Option(min=-1, help="Tool results shown in full (K); -1: all.")
+    ] = 5,
+    corpus: Annotated[
+        Path | None, typer.Option(help="Corpus index (from `mirograph index`).")
+    ] = None,
+    tool: Annotated[
+        list[str] | None,
+        typer.Option("--tool", help="Enable a tool by name or module:attribute (repeatable)."),
+    ] = None,
+    verify: Annotated[VerifyMode, typer.Option(help="Answer verification.")] = "auto",
+    answer_format: Annotated[
+        AnswerFormat, typer.Option("--format", help="short, boxed or report.")
+    ] = "short",
+    as_json: JsonOption = False,
+) -> None:
+    """Research QUESTION until it is answered, saving every step to the database."""
+    with user_errors():
+        if not question.strip():
+            raise InputError("the question is empty")
+        settings = ResearchContext(
+            model=model,
+            base_url=base_url,
+            max_tool_calls=max_tool_calls,
+            keep_tool_results=keep_tool_results,
+            corpus=str(corpus.resolve()) if corpus else "",
+            verify=verify,
+            answer_format=answer_format,
+            **({"tools": tuple(tool)} if tool else {}),
+        )
+        resources = resolve_resources(settings)
+        thread_id = thread or uuid.uuid4().hex[:12]
+        with open_checkpointer(db) as saver:
+            if thread and saver.get_thread(thread) is not None:
+                raise InputError(f"thread {thread} exists: continue it with `mirograph resume`")
+            saver.set_thread_settings(thread_id, settings.to_dict())
+            result = execute(saver, resources, settings, thread_id, question, as_json=as_json)
+    finish(result, db, as_json=as_json)
+
+
+@app.command()
+def resume(
+    thread: Annotated[str, typer.Argument(help="The thread to continue.")],
+    db: DbOption = DEFAULT_DB,
+    as_json: JsonOption = False,
+) -> None:
+    """Continue a paused or interrupted thread from its last checkpoint."""
+    with user_errors(), open_existing(db) as saver:
+        settings = thread_settings(saver, thread)
+        resources = resolve_resources(settings)
+        result = execute(saver, resources, settings, thread, None, as_json=as_json)
+    finish(result, db, as_json=as_json)
+
+
+@app.command()
+def threads(db: DbOption = DEFAULT_DB, as_json: JsonOption = False) -> None:
+    """List the threads in the database."""
+    with user_errors(), open_existing(db) as saver:
+        rows = [info.to_dict() for info in saver.list_threads()]
+    if as_json:
+        display.out.print_json(data=rows)
+    else:
+        display.out.print(display.threads_table(rows))
+
+
+@app.command()
+def show(
+    thread: Annotated[str, typer.Argument(help="The thread to show.")],
+    db: DbOption = DEFAULT_DB,
+    fmt: Annotated[str, typer.Option("--format", help="md or json.")] = "md",
+) -> None:
+    """Print a thread's answer, report, sources and counters."""
+    if fmt not in ("md", "json"):
+        fail(f"--format must be md or json, not {fmt!r}")
+    with user_errors(), open_existing(db) as saver:
+        thread_settings(saver, thread)
+        values = (
+            build_research_graph(checkpointer=saver)
+            .get_state({"configurable": {"thread_id": thread}})
+            .values
+        )
+    data = {
+        "thread_id": thread,
+        "status": values.get("status", "researching"),
+        "answer": values.get("answer", ""),
+        "report": values.get("report", ""),
+        "sources": values.get("sources", []),
+        "tool_calls_used": values.get("tool_calls_used", 0),
+        "summary": values.get("summary", ""),
+        "messages": len(values.get("messages", [])),
+    }
+    if fmt == "json":
+        display.out.print_json(data=data)
+    else:
+        display.print_result(data, as_json=False)
+
+
+def resolve_resources(settings: ResearchContext) -> Resources:
+    """Resolve models and tools now, so a bad setting fails before any work starts."""
+    base = Resources()
+    model = base.chat_model(settings, "planner")
+    return Resources(
+        model=model,
+        summarizer_model=base.chat_model(settings, "summarizer")
+        if settings.summarizer_model
+        else None,
+        verifier_model=base.chat_model(settings, "verifier") if settings.verifier_model else None,
+        tools=list(base.tools_for(settings).values()),
+    )
+
+
+def execute(
+    saver: MirographSaver,
+    resources: Resources,
+    settings: ResearchContext,
+    thread_id: str,
+    question: str | None,
+    *,
+    as_json: bool,
+) -> RunResult:
+    """Run a thread under its lease, turning SIGINT/SIGTERM into a drain."""
+    graph = build_research_graph(
+        model=resources.model,
+        tools=resources.tools,
+        summarizer_model=resources.summarizer_model,
+        verifier_model=resources.verifier_model,
+        checkpointer=saver,
+    )
+    control = RunControl()
+    with saver.acquire_lease(thread_id), drain_on_signals(control):
+        with display.live_progress(not as_json) as on_progress:
+            return run_thread(
+                graph,
+                thread_id=thread_id,
+                settings=settings,
+                question=question,
+                control=control,
+                on_progress=on_progress,
+            )
+
+
+@contextmanager
+def drain_on_signals(control: RunControl) -> Iterator[None]:
+    """First SIGINT/SIGTERM: pause at the next step boundary. Second: exit at once.
+
+    Exiting at once is safe: every step is committed atomically, so the file stays whole.
+    """
+
+    def handle(signum: int, frame: Any) -> None:
+        if control.draining:
+            os._exit(128 + signum)
+        control.request_drain()
+        display.err.print("[yellow]pausing after the current step… (again to quit now)[/yellow]")
+
+    previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def finish(result: RunResult, db: Path, *, as_json: bool) -> NoReturn:
+    """Print the outcome and exit with its code."""
+    data = {
+        "thread_id": result.thread_id,
+        "status": result.status,
+        "answer": result.answer,
+        "tool_calls_used": result.tool_calls_used,
+    }
+    if result.paused:
+        line = (
+            f"paused after {result.tool_calls_used} tool calls — resume with: "
+            f"mirograph resume {result.thread_id} --db {db}"
+        )
+        if as_json:
+            display.print_result(data, as_json=True)
+        display.err.print(line, highlight=False)
+        raise typer.Exit(EXIT_PAUSED)
+    display.print_result(data, as_json=as_json)
+    raise typer.Exit(EXIT_FAILED if result.status == "failed" else EXIT_DONE)
+
+
+@contextmanager
+def open_existing(db: Path) -> Iterator[MirographSaver]:
+    """Open a database that must already exist (reading never creates one)."""
+    if not db.exists():
+        raise ThreadNotFound(f"no database at {db} (run `mirograph run` first or pass --db)")
+    with open_checkpointer(db) as saver:
+        yield saver
+
+
+def thread_settings(saver: MirographSaver, thread_id: str) -> ResearchContext:
+    """The settings stored with a thread; ThreadNotFound when there is no such thread."""
+    info = saver.get_thread(thread_id)
+    if info is None:
+        raise ThreadNotFound(f"no thread {thread_id!r} in this database (see `mirograph threads`)")
+    return ResearchContext.from_dict(info.settings or {})
+
+
+def main() -> None:
+    app()

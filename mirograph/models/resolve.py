@@ -1,0 +1,122 @@
+"""Model strings to chat models, resolved once at the edge.
+
+`provider:model` goes through LangChain's `init_chat_model`; a base URL points an
+OpenAI-compatible server (vLLM, SGLang, Ollama, LM Studio) at it; `scripted:PATH` loads a
+`ScriptedChatModel` from a JSON/JSONL file. Every mistake becomes a `ConfigError` or
+`InputError` with one sentence, before any work starts.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from langchain_core.language_models import BaseChatModel
+
+from mirograph.errors import ConfigError
+
+# The environment variable each provider's client reads its key from.
+API_KEY_VARS: dict[str, str] = {
+    "openai": "OPENAI_API_KEY",
+    "anthropic": "ANTHROPIC_API_KEY",
+    "google_genai": "GOOGLE_API_KEY",
+    "mistralai": "MISTRAL_API_KEY",
+    "groq": "GROQ_API_KEY",
+    "together": "TOGETHER_API_KEY",
+    "fireworks": "FIREWORKS_API_KEY",
+    "deepseek": "DEEPSEEK_API_KEY",
+    "xai": "XAI_API_KEY",
+    "perplexity": "PPLX_API_KEY",
+    "cohere": "COHERE_API_KEY",
+}
+# A local OpenAI-compatible server ignores the key, but the client insists on one.
+PLACEHOLDER_KEY = "EMPTY"
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A parsed model string plus the settings that shape the client."""
+
+    provider: str
+    name: str
+    base_url: str = ""
+    api_key_env: str = ""
+    temperature: float | None = None
+    top_p: float | None = None
+    max_tokens: int | None = None
+
+
+def parse_model_string(spec: str) -> tuple[str, str]:
+    """Split `provider:model`; a bare name is an error (guessing providers hides typos)."""
+    provider, sep, name = spec.strip().partition(":")
+    if not spec.strip():
+        raise ConfigError("no model configured: pass --model PROVIDER:MODEL (or scripted:PATH)")
+    if not sep or not provider or not name:
+        raise ConfigError(
+            f"model {spec!r} is not PROVIDER:MODEL (e.g. openai:gpt-4.1, scripted:script.json)"
+        )
+    return provider.lower(), name
+
+
+def resolve_model(
+    spec: str,
+    *,
+    base_url: str = "",
+    api_key_env: str = "",
+    temperature: float | None = None,
+    top_p: float | None = None,
+    max_tokens: int | None = None,
+    env: Mapping[str, str] | None = None,
+) -> BaseChatModel:
+    """Build the chat model a model string names; raises ConfigError/InputError."""
+    env = os.environ if env is None else env
+    provider, name = parse_model_string(spec)
+    if provider == "scripted":
+        from mirograph.testing import ScriptedChatModel
+
+        return ScriptedChatModel.from_file(name)
+    if provider == "mirothinker":
+        from mirograph.models.mirothinker import MiroThinkerChatModel
+
+        inner = _init("openai", name, base_url, api_key_env, temperature, top_p, max_tokens, env)
+        return MiroThinkerChatModel(model=inner)
+    return _init(provider, name, base_url, api_key_env, temperature, top_p, max_tokens, env)
+
+
+def _init(
+    provider: str,
+    name: str,
+    base_url: str,
+    api_key_env: str,
+    temperature: float | None,
+    top_p: float | None,
+    max_tokens: int | None,
+    env: Mapping[str, str],
+) -> BaseChatModel:
+    from langchain.chat_models import init_chat_model
+
+    kwargs: dict[str, object] = {}
+    key_var = api_key_env or API_KEY_VARS.get(provider, "")
+    if key_var and env.get(key_var):
+        kwargs["api_key"] = env[key_var]
+    elif base_url:
+        kwargs["api_key"] = PLACEHOLDER_KEY
+    elif key_var:
+        raise ConfigError(f"model {provider}:{name} needs an API key: set {key_var}")
+    if base_url:
+        kwargs["base_url"] = base_url
+    for key, value in (("temperature", temperature), ("top_p", top_p), ("max_tokens", max_tokens)):
+        if value is not None:
+            kwargs[key] = value
+    try:
+        return init_chat_model(name, model_provider=provider, **kwargs)
+    except ImportError as exc:
+        raise ConfigError(f"model provider {provider!r} needs a package: {exc}") from None
+    except ValueError as exc:
+        if "Unsupported" not in str(exc):
+            raise
+        raise ConfigError(
+            f"unknown model provider {provider!r} (use e.g. openai:, anthropic:, ollama:, "
+            "mirothinker: or scripted:)"
+        ) from None

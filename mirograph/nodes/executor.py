@@ -1,0 +1,86 @@
+"""The executor: runs one tool call (one `Send` task) and returns its result message.
+
+One task per call means a finished call is saved as a pending write of its step: if a
+sibling crashes or the process dies, resuming does not run the finished call again.
+Every failure the model or the environment causes becomes an error ToolMessage for the
+model (the run goes on); results are truncated here, at ingestion, with a visible marker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from langchain_core.messages import ToolMessage
+from langchain_core.tools import BaseTool, ToolException
+from langgraph.runtime import Runtime
+from pydantic import ValidationError
+
+from mirograph.context import ResearchContext
+from mirograph.memory import truncate_result
+from mirograph.resources import Resources
+from mirograph.state import ToolTask
+
+log = logging.getLogger(__name__)
+
+
+def executor(
+    task: ToolTask, runtime: Runtime[ResearchContext], *, resources: Resources
+) -> dict[str, Any]:
+    """Run the task's tool call; never raise for a tool's or the model's mistake."""
+    call = task["tool_call"]
+    tools = resources.tools_for(runtime.context)
+    if "error" in task:
+        message = _error(call, task["error"])
+    elif (tool := tools.get(call["name"])) is None:
+        known = ", ".join(sorted(tools)) or "none"
+        message = _error(call, f"Error: unknown tool {call['name']!r}. Available tools: {known}.")
+    else:
+        message = _run(tool, call)
+    message = _truncated(message, runtime.context.max_tool_result_chars)
+    return {
+        "messages": [message],
+        "tool_calls_used": 1,
+        "activity": {"node": "executor", "detail": call["name"]},
+    }
+
+
+def _run(tool: BaseTool, call: dict[str, Any]) -> ToolMessage:
+    try:
+        if _async_only(tool):
+            result = asyncio.run(tool.ainvoke(call))
+        else:
+            result = tool.invoke(call)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'arguments'}: {e['msg']}" for e in exc.errors()
+        )
+        return _error(call, f"Error: invalid arguments for {call['name']}: {problems}")
+    except ToolException as exc:
+        return _error(call, f"Error: {exc}")
+    except Exception as exc:  # a tool's own failure goes back to the model, logged for us
+        log.warning("tool %s failed", call["name"], exc_info=True)
+        return _error(call, f"Error: {call['name']} failed: {type(exc).__name__}: {exc}")
+    if isinstance(result, ToolMessage):
+        return result
+    return ToolMessage(content=str(result), tool_call_id=call["id"], name=call["name"])
+
+
+def _async_only(tool: BaseTool) -> bool:
+    """Tools such as MCP's have only a coroutine; sync graphs run them on a fresh loop."""
+    return getattr(tool, "func", True) is None and getattr(tool, "coroutine", None) is not None
+
+
+def _error(call: dict[str, Any], text: str) -> ToolMessage:
+    return ToolMessage(content=text, tool_call_id=call["id"], name=call["name"], status="error")
+
+
+def _truncated(message: ToolMessage, limit: int) -> ToolMessage:
+    if not isinstance(message.content, str):
+        return message
+    text, length = truncate_result(message.content, limit)
+    if text is message.content:
+        return message
+    metadata = {**message.response_metadata, "original_chars": length, "truncated": True}
+    return message.model_copy(update={"content": text, "response_metadata": metadata})

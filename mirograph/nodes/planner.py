@@ -1,0 +1,134 @@
+"""The planner: one model call on the context view, then route by what the model asked for.
+
+Tool calls go to the executor, one `Send` task per call, as long as the tool-call budget
+allows; calls beyond the budget get a "not run" result so the transcript stays valid for
+every provider. A request for tools once the budget is spent goes to "answer now"; a reply
+without tool calls is a candidate answer for the verifier.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, ToolMessage
+from langgraph.runtime import Runtime
+from langgraph.types import Command, Send
+
+from mirograph.context import ResearchContext
+from mirograph.memory import context_view
+from mirograph.resources import Resources
+from mirograph.state import ResearchState, ToolTask
+
+BUDGET_SPENT = "Not run: the tool-call budget of {budget} calls is spent."
+
+
+def planner(
+    state: ResearchState, runtime: Runtime[ResearchContext], *, resources: Resources
+) -> Command[Literal["executor", "verifier", "finalizer"]]:
+    """Ask the model for the next step and route to tools, verification or "answer now"."""
+    settings = runtime.context
+    new: list[AnyMessage] = []
+    if not state.get("messages"):
+        new.append(HumanMessage(content=state["question"]))
+    view = context_view({**state, "messages": [*state.get("messages", []), *new]}, settings)
+    tools = resources.tools_for(settings)
+    model = resources.chat_model(settings, "planner")
+    response = (model.bind_tools(list(tools.values())) if tools else model).invoke(view)
+    assert isinstance(response, AIMessage), f"planner model returned {type(response).__name__}"
+    new.append(response)
+
+    calls = [*response.tool_calls, *_invalid_calls(response)]
+    if not calls:
+        return Command(
+            update={
+                "messages": new,
+                "status": "verifying",
+                "activity": {"node": "planner", "detail": "answered"},
+            },
+            goto="verifier",
+        )
+
+    used = state.get("tool_calls_used", 0)
+    fits = max(0, settings.max_tool_calls - used)
+    skipped = [
+        ToolMessage(
+            content=BUDGET_SPENT.format(budget=settings.max_tool_calls),
+            tool_call_id=call["id"],
+            name=call["name"],
+            status="error",
+        )
+        for call in calls[fits:]
+    ]
+    if fits == 0:
+        return Command(
+            update={
+                "messages": [*new, *skipped],
+                "answer_now": f"the tool-call budget of {settings.max_tool_calls} calls is spent",
+                "activity": {"node": "planner", "detail": "budget spent"},
+            },
+            goto="finalizer",
+        )
+    seen = _previous_calls(state.get("messages", []))
+    sends = [
+        Send("executor", _task(call, used + n + 1, seen)) for n, call in enumerate(calls[:fits])
+    ]
+    names = ", ".join(call["name"] for call in calls[:fits])
+    return Command(
+        update={
+            "messages": [*new, *skipped],
+            "status": "researching",
+            "activity": {"node": "planner", "detail": names},
+        },
+        goto=sends,
+    )
+
+
+def call_key(name: str, args: Any) -> str:
+    """A call's identity for repeat detection: tool name and normalized arguments."""
+    if isinstance(args, dict):
+        args = {k: v.strip().lower() if isinstance(v, str) else v for k, v in args.items()}
+    return f"{name}:{json.dumps(args, sort_keys=True, default=str)}"
+
+
+def _invalid_calls(message: AIMessage) -> list[dict[str, Any]]:
+    """Calls the provider could not parse (bad JSON): they still need an answer."""
+    return [
+        {
+            "name": c.get("name") or "",
+            "args": {},
+            "id": c.get("id") or f"invalid_{n}",
+            "type": "tool_call",
+            "error": c.get("error") or "arguments are not valid JSON",
+        }
+        for n, c in enumerate(message.invalid_tool_calls)
+    ]
+
+
+def _previous_calls(messages: list[AnyMessage]) -> dict[str, int]:
+    """Successful earlier calls by key, with the step (1-based call number) they ran at."""
+    ok = {m.tool_call_id for m in messages if isinstance(m, ToolMessage) and m.status != "error"}
+    seen: dict[str, int] = {}
+    step = 0
+    for message in messages:
+        if isinstance(message, AIMessage):
+            for call in message.tool_calls:
+                step += 1
+                if call["id"] in ok:
+                    seen.setdefault(call_key(call["name"], call["args"]), step)
+    return seen
+
+
+def _task(call: dict[str, Any], step: int, seen: dict[str, int]) -> ToolTask:
+    task: ToolTask = {
+        "tool_call": {k: call[k] for k in ("name", "args", "id", "type")},
+        "step": step,
+    }
+    if call.get("error"):
+        task["error"] = f"Error: invalid arguments for {call['name']}: {call['error']}"
+    elif (earlier := seen.get(call_key(call["name"], call["args"]))) is not None:
+        task["error"] = (
+            f"Not run: you already called {call['name']} with these arguments (tool call "
+            f"#{earlier}). Use its result, or try a different query."
+        )
+    return task

@@ -1,0 +1,119 @@
+"""The objects a run works with: models and tools, given or resolved from settings.
+
+Python callers hand model and tool objects to `build_research_graph`; Studio and the CLI
+name them in `ResearchContext` by string. `Resources` serves both: nodes ask it for the
+planner model or the tools of *this run's* settings, and it resolves strings once per
+distinct setting (cached), so nodes never read the environment or build clients.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.tools import BaseTool
+
+from mirograph.context import ResearchContext
+from mirograph.errors import ConfigError
+from mirograph.models.resolve import resolve_model
+
+Role = Literal["planner", "summarizer", "verifier"]
+ToolFactory = Callable[[ResearchContext], Sequence[BaseTool]]
+
+
+def default_tool_factory(settings: ResearchContext) -> Sequence[BaseTool]:
+    """The tools the settings enable: built-in names, plus `module:attribute` imports."""
+    from mirograph.tools import tools_from_settings
+
+    imported = [name for name in settings.tools if ":" in name]
+    builtin = settings.replace(tools=tuple(n for n in settings.tools if ":" not in n))
+    return [
+        *tools_from_settings(builtin, env=os.environ),
+        *(tool for spec in imported for tool in import_tools(spec)),
+    ]
+
+
+def import_tools(spec: str) -> list[BaseTool]:
+    """Load `package.module:attribute`: a tool, a list of tools, or a function returning them."""
+    module_name, _, attribute = spec.partition(":")
+    try:
+        value = getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError) as exc:
+        raise ConfigError(f"cannot load tool {spec!r}: {exc}") from None
+    if callable(value) and not isinstance(value, BaseTool):
+        value = value()
+    tools = [value] if isinstance(value, BaseTool) else list(value)
+    if not all(isinstance(t, BaseTool) for t in tools):
+        raise ConfigError(f"{spec!r} is not a LangChain tool or a list of tools")
+    return tools
+
+
+@dataclass
+class Resources:
+    """Models and tools for runs of one compiled graph."""
+
+    model: BaseChatModel | None = None
+    summarizer_model: BaseChatModel | None = None
+    verifier_model: BaseChatModel | None = None
+    tools: Sequence[BaseTool] | None = None
+    tool_factory: ToolFactory = default_tool_factory
+    env: Mapping[str, str] | None = None
+    _cache: dict[object, object] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def chat_model(self, settings: ResearchContext, role: Role = "planner") -> BaseChatModel:
+        """The model for a role: its own object or string, else the planner's."""
+        own_object = {
+            "planner": self.model,
+            "summarizer": self.summarizer_model,
+            "verifier": self.verifier_model,
+        }[role]
+        own_spec = {
+            "planner": settings.model,
+            "summarizer": settings.summarizer_model,
+            "verifier": settings.verifier_model,
+        }[role]
+        if own_object is not None:
+            return own_object
+        if role != "planner" and not own_spec and self.model is not None:
+            return self.model
+        spec = own_spec or settings.model
+        key = (
+            spec,
+            settings.base_url,
+            settings.api_key_env,
+            settings.temperature,
+            settings.top_p,
+            settings.max_tokens,
+        )
+        return self._cached(
+            key,
+            lambda: resolve_model(
+                spec,
+                base_url=settings.base_url,
+                api_key_env=settings.api_key_env,
+                temperature=settings.temperature,
+                top_p=settings.top_p,
+                max_tokens=settings.max_tokens,
+                env=self.env,
+            ),
+        )
+
+    def tools_for(self, settings: ResearchContext) -> dict[str, BaseTool]:
+        """The run's tools by name: the objects given, else those the settings enable."""
+        if self.tools is not None:
+            return {t.name: t for t in self.tools}
+        return self._cached(
+            ("tools", settings), lambda: {t.name: t for t in self.tool_factory(settings)}
+        )
+
+    def _cached(self, key: object, build: Callable[[], object]):  # type: ignore[no-untyped-def]
+        with self._lock:
+            if key not in self._cache:
+                self._cache[key] = build()
+            return self._cache[key]

@@ -1,0 +1,136 @@
+"""Running a research thread to the end, or to a clean pause.
+
+`run_thread` streams a compiled graph with `durability="sync"` (a checkpoint is on disk
+before the next step starts), reports progress to a callback, and honours a drain request
+from `RunControl` (signals, another thread, a UI) at the next checkpoint boundary, so a
+paused run has lost nothing and resumes with `graph.invoke(None, config)`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import Durability
+
+from mirograph.context import ResearchContext
+
+
+class RunControl:
+    """Ask a running thread to pause at its next step boundary, from any thread."""
+
+    def __init__(self) -> None:
+        self._drain = threading.Event()
+
+    def request_drain(self) -> None:
+        """Stop after the step in flight is saved; safe to call from a signal handler."""
+        self._drain.set()
+
+    @property
+    def draining(self) -> bool:
+        return self._drain.is_set()
+
+
+@dataclass
+class Progress:
+    """What a live display shows: counts, the node running, the last action."""
+
+    thread_id: str
+    budget: int
+    window: int
+    tool_calls_used: int = 0
+    view_tokens: int = 0
+    node: str = "planner"
+    last_action: str = ""
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+
+@dataclass
+class RunResult:
+    """How a run (or one leg of it, until a pause) ended."""
+
+    thread_id: str
+    status: str
+    answer: str
+    tool_calls_used: int
+    paused: bool
+    values: dict[str, Any]
+
+
+def run_thread(
+    graph: CompiledStateGraph,
+    *,
+    thread_id: str,
+    settings: ResearchContext,
+    question: str | None = None,
+    control: RunControl | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+    durability: Durability = "sync",
+) -> RunResult:
+    """Start (`question` given) or resume (`question=None`) a thread until done or drained."""
+    control = control or RunControl()
+    config = thread_config(thread_id, settings)
+    progress = Progress(thread_id, settings.max_tool_calls, settings.context_window_tokens)
+    if graph.checkpointer is not None:
+        values = graph.get_state(config).values
+        progress.tool_calls_used = values.get("tool_calls_used", 0)
+        progress.view_tokens = values.get("view_tokens", 0)
+    paused = False
+    stream = graph.stream(
+        {"question": question} if question is not None else None,
+        config,
+        context=settings,
+        stream_mode=["updates", "checkpoints"],
+        durability=durability,
+    )
+    for mode, chunk in stream:
+        if mode == "checkpoints":
+            if control.draining and chunk["next"]:
+                paused = True
+                break
+            continue
+        for node, update in chunk.items():
+            _advance(progress, node, update)
+        if on_progress:
+            on_progress(progress)
+    values = dict(graph.get_state(config).values) if graph.checkpointer is not None else {}
+    return RunResult(
+        thread_id=thread_id,
+        status="paused" if paused else values.get("status", "failed"),
+        answer=values.get("answer", ""),
+        tool_calls_used=values.get("tool_calls_used", progress.tool_calls_used),
+        paused=paused,
+        values=values,
+    )
+
+
+def thread_config(thread_id: str, settings: ResearchContext) -> dict[str, Any]:
+    """The LangGraph config of a thread; the recursion limit follows the tool budget."""
+    return {
+        "configurable": {"thread_id": thread_id},
+        "recursion_limit": recursion_limit(settings),
+    }
+
+
+def recursion_limit(settings: ResearchContext) -> int:
+    """Supersteps a run may need: three per tool round, plus verification rounds."""
+    return max(10_000, 3 * settings.max_tool_calls + 10 * (settings.max_verifications + 2))
+
+
+def _advance(progress: Progress, node: str, update: Any) -> None:
+    if not isinstance(update, dict):
+        return
+    progress.node = node
+    progress.tool_calls_used += update.get("tool_calls_used", 0)
+    progress.view_tokens = update.get("view_tokens", progress.view_tokens)
+    activity = update.get("activity")
+    if activity:
+        progress.last_action = f"{activity['node']}: {activity['detail']}"
