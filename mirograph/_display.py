@@ -75,6 +75,14 @@ def threads_table(rows: list[dict[str, Any]]) -> Table:
     return table
 
 
+def history_table(steps: list[Any]) -> Table:
+    table = Table("#", "tool calls", "node", "detail", "status", "checkpoint")
+    for n, step in enumerate(steps):
+        table.add_row(str(n), str(step.tool_calls_used or 0), step.node or step.source or "",
+                      _short(step.detail or "", 40), step.status or "", step.checkpoint_id)
+    return table
+
+
 def _short(text: str, width: int = 60) -> str:
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 1] + "…"

@@ -8,6 +8,7 @@ Exit codes: 0 done, 1 failed, 2 usage error, 3 paused.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import uuid
@@ -19,10 +20,11 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from mirograph import _display as display
-from mirograph.checkpoints import MirographSaver, open_checkpointer
+from mirograph.checkpoints import MirographSaver, fork_at, open_checkpointer
 from mirograph.context import AnswerFormat, ResearchContext, VerifyMode
 from mirograph.errors import InputError, MirographError, ThreadNotFound
 from mirograph.graphs.research import build_research_graph
+from mirograph.memory.sources import collect_sources, format_source
 from mirograph.resources import Resources
 from mirograph.runner import RunControl, RunResult, run_thread
 
@@ -82,12 +84,18 @@ def run(
     answer_format: Annotated[
         AnswerFormat, typer.Option("--format", help="short, boxed or report.")
     ] = "short",
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write the report (report format) or the answer to PATH."),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Research QUESTION until it is answered, saving every step to the database."""
     with user_errors():
         if not question.strip():
             raise InputError("the question is empty")
+        if out is not None and (out.is_dir() or not out.parent.is_dir()):
+            raise InputError(f"--out {out}: not a file path in an existing directory")
         settings = ResearchContext(
             model=model,
             base_url=base_url,
@@ -105,7 +113,17 @@ def run(
                 raise InputError(f"thread {thread} exists: continue it with `mirograph resume`")
             saver.set_thread_settings(thread_id, settings.to_dict())
             result = execute(saver, resources, settings, thread_id, question, as_json=as_json)
+    if out is not None and not result.paused:
+        write_output(out, result.values.get("report") or result.answer)
     finish(result, db, as_json=as_json)
+
+
+def write_output(path: Path, text: str) -> None:
+    """Write the finished run's report or answer; the thread is saved whatever happens."""
+    try:
+        path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    except OSError as exc:
+        fail(f"cannot write {path}: {exc.strerror} (the run is saved in the database)")
 
 
 @app.command()
@@ -126,7 +144,10 @@ def resume(
 def threads(db: DbOption = DEFAULT_DB, as_json: JsonOption = False) -> None:
     """List the threads in the database."""
     with user_errors(), open_existing(db) as saver:
-        rows = [info.to_dict() for info in saver.list_threads()]
+        rows = [
+            {k: v for k, v in dataclasses.asdict(info).items() if k != "settings"}
+            for info in saver.list_threads()
+        ]
     if as_json:
         display.out.print_json(data=rows)
     else:
@@ -151,10 +172,13 @@ def show(
         )
     data = {
         "thread_id": thread,
+        "question": values.get("question", ""),
         "status": values.get("status", "researching"),
+        "verified": values.get("verified"),
         "answer": values.get("answer", ""),
         "report": values.get("report", ""),
-        "sources": values.get("sources", []),
+        # Unfinished threads have no `sources` yet: derive them from the transcript.
+        "sources": values.get("sources") or collect_sources(values.get("messages", [])),
         "tool_calls_used": values.get("tool_calls_used", 0),
         "summary": values.get("summary", ""),
         "messages": len(values.get("messages", [])),
@@ -162,7 +186,97 @@ def show(
     if fmt == "json":
         display.out.print_json(data=data)
     else:
-        display.print_result(data, as_json=False)
+        typer.echo(show_markdown(data))
+
+
+def show_markdown(data: dict[str, Any]) -> str:
+    """A thread as markdown: the report (or the question and answer), every retrieved
+    source by number, and a status line."""
+    parts = [
+        data["report"].rstrip()
+        or f"# {data['question'] or data['thread_id']}\n\n{data['answer'] or '(no answer yet)'}"
+    ]
+    if data["sources"]:
+        heading = "## All retrieved sources" if data["report"] else "## Sources"
+        parts.append(heading + "\n\n" + "\n".join(f"- {format_source(s)}" for s in data["sources"]))
+    verified = {True: " · verified", False: " · not verified"}.get(data["verified"], "")
+    parts.append(
+        f"_thread {data['thread_id']} · {data['status']}{verified} · "
+        f"{data['tool_calls_used']} tool calls_"
+    )
+    return "\n\n".join(parts)
+
+
+@app.command()
+def history(
+    thread: Annotated[str, typer.Argument(help="The thread whose steps to list.")],
+    db: DbOption = DEFAULT_DB,
+    as_json: JsonOption = False,
+) -> None:
+    """List the steps of a thread's own lineage: tool-call number, node, checkpoint id."""
+    with user_errors(), open_existing(db) as saver:
+        thread_settings(saver, thread)
+        steps = saver.history(thread)
+    if as_json:
+        display.out.print_json(data=[dataclasses.asdict(step) for step in steps])
+    else:
+        display.out.print(display.history_table(steps))
+
+
+@app.command()
+def fork(
+    thread: Annotated[str, typer.Argument(help="The thread to branch from.")],
+    step: Annotated[
+        int | None, typer.Option(min=0, help="Fork right after the N-th tool call's result.")
+    ] = None,
+    checkpoint: Annotated[str | None, typer.Option(help="Fork at this checkpoint id.")] = None,
+    new_thread: Annotated[str | None, typer.Option(help="Id of the new thread.")] = None,
+    note: Annotated[str | None, typer.Option(help="A hint added as a user message.")] = None,
+    max_tool_calls: Annotated[
+        int | None, typer.Option(min=0, help="A new tool-call budget for the branch.")
+    ] = None,
+    db: DbOption = DEFAULT_DB,
+    as_json: JsonOption = False,
+) -> None:
+    """Branch a thread at an earlier step into a new thread; the parent is never modified."""
+    if (step is None) == (checkpoint is None):
+        fail("give exactly one of --step N or --checkpoint ID")
+    with user_errors(), open_existing(db) as saver:
+        settings = thread_settings(saver, thread)
+        if max_tool_calls is not None:
+            settings = settings.replace(max_tool_calls=max_tool_calls)
+        child = fork_at(saver, thread, settings, step=step, checkpoint_id=checkpoint,
+                        new_thread_id=new_thread, note=note)
+        info = saver.get_thread(child)
+    data = {"thread_id": child, "parent_thread_id": thread,
+            "parent_checkpoint_id": info.parent_checkpoint_id if info else checkpoint,
+            "fork_step": info.fork_step if info else step}
+    if as_json:
+        display.out.print_json(data=data)
+    else:
+        display.out.print(
+            f"forked {thread} into {child} — continue with: mirograph resume {child} --db {db}",
+            highlight=False,
+        )
+
+
+@app.command()
+def index(
+    directory: Annotated[Path, typer.Argument(help="Folder of .md, .txt, .html (.pdf) files.")],
+    corpus: Annotated[Path, typer.Option(help="The corpus index file to build or update.")],
+) -> None:
+    """Build or update a local corpus index for `search_corpus`."""
+    from mirograph.tools import index_corpus
+
+    if not directory.is_dir():
+        fail(f"{directory} is not a folder")
+    with user_errors():
+        report = index_corpus(directory, corpus)
+    display.out.print(
+        f"indexed {directory} into {corpus}: {report.added} added, {report.updated} updated, "
+        f"{report.unchanged} unchanged, {report.removed} removed",
+        highlight=False,
+    )
 
 
 def resolve_resources(settings: ResearchContext) -> Resources:

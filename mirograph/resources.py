@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import BaseMessage
 from langchain_core.tools import BaseTool
 
 from mirograph.context import ResearchContext
 from mirograph.errors import ConfigError
+from mirograph.memory.tokens import TokenCounter, estimate_tokens
 from mirograph.models.resolve import resolve_model
 
 Role = Literal["planner", "summarizer", "verifier"]
@@ -63,6 +65,8 @@ class Resources:
     tools: Sequence[BaseTool] | None = None
     tool_factory: ToolFactory = default_tool_factory
     env: Mapping[str, str] | None = None
+    token_counter: TokenCounter | None = None
+    """An exact tokenizer for the planner model; None: the offline estimate."""
     _cache: dict[object, object] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -103,6 +107,10 @@ class Resources:
                 env=self.env,
             ),
         )
+
+    def count_tokens(self, messages: Sequence[BaseMessage]) -> int:
+        """Tokens of a model input: exact when a counter was given, else estimated offline."""
+        return (self.token_counter or estimate_tokens)(messages)
 
     def tools_for(self, settings: ResearchContext) -> dict[str, BaseTool]:
         """The run's tools by name: the objects given, else those the settings enable."""

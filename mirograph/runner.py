@@ -18,6 +18,7 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Durability
 
 from mirograph.context import ResearchContext
+from mirograph.memory.progress import is_progress_event
 
 
 class RunControl:
@@ -88,7 +89,7 @@ def run_thread(
         {"question": question} if question is not None else None,
         config,
         context=settings,
-        stream_mode=["updates", "checkpoints"],
+        stream_mode=["updates", "checkpoints", "custom"],
         durability=durability,
     )
     for mode, chunk in stream:
@@ -97,8 +98,13 @@ def run_thread(
                 paused = True
                 break
             continue
-        for node, update in chunk.items():
-            _advance(progress, node, update)
+        if mode == "custom":
+            if not is_progress_event(chunk):
+                continue  # a tool's own custom event
+            _started(progress, chunk)
+        else:
+            for node, update in chunk.items():
+                _advance(progress, node, update)
         if on_progress:
             on_progress(progress)
     values = dict(graph.get_state(config).values) if graph.checkpointer is not None else {}
@@ -123,6 +129,14 @@ def thread_config(thread_id: str, settings: ResearchContext) -> dict[str, Any]:
 def recursion_limit(settings: ResearchContext) -> int:
     """Supersteps a run may need: three per tool round, plus verification rounds."""
     return max(10_000, 3 * settings.max_tool_calls + 10 * (settings.max_verifications + 2))
+
+
+def _started(progress: Progress, event: dict[str, Any]) -> None:
+    """A node began a slow step (model call, summary): show it before it finishes."""
+    progress.node = event["node"]
+    progress.tool_calls_used = event["tool_calls_used"]
+    progress.view_tokens = event["view_tokens"] or progress.view_tokens
+    progress.last_action = f"{event['node']}: {event['last_action']}"
 
 
 def _advance(progress: Progress, node: str, update: Any) -> None:

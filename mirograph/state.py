@@ -103,6 +103,8 @@ class ResearchState(TypedDict):
     summary_upto: NotRequired[int]
     """Number of transcript messages folded into `summary`."""
     view_tokens: NotRequired[int]
+    started_at: NotRequired[float]
+    """Epoch seconds of the first planner call, for the wall-time budget."""
     answer_now: NotRequired[str]
     """Why the run must answer without tools (budget spent, window full), if it must."""
 
@@ -112,6 +114,7 @@ class ToolTask(TypedDict):
 
     tool_call: ToolCall
     step: int
-    """1-based number of this call in the run's tool-call budget."""
+    """1-based number of this call in the run's budget; 0 for a call past the budget,
+    which is answered with `error` and not counted."""
     error: NotRequired[str]
     """Set when the call must not run (bad arguments, a repeat): the result to return."""

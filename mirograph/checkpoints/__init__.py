@@ -1,0 +1,76 @@
+"""Persistence: the SQLite saver, branch (fork) and one-runner leases.
+
+```python
+with open_checkpointer("runs.sqlite") as saver:
+    graph = build_research_graph(..., checkpointer=saver)
+    graph.invoke({"question": q}, {"configurable": {"thread_id": "t1"}}, durability="sync")
+```
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
+
+from mirograph.checkpoints._records import StepInfo, ThreadInfo
+from mirograph.checkpoints._schema import connect
+from mirograph.checkpoints._serde import build_serde
+from mirograph.checkpoints.branch import checkpoint_for_step, fork_at
+from mirograph.checkpoints.fork import afork_thread, fork_thread
+from mirograph.checkpoints.leases import Lease
+from mirograph.checkpoints.saver import MirographSaver
+
+__all__ = [
+    "Lease",
+    "MirographSaver",
+    "StepInfo",
+    "ThreadInfo",
+    "afork_thread",
+    "checkpoint_for_step",
+    "fork_at",
+    "aopen_checkpointer",
+    "fork_thread",
+    "open_checkpointer",
+    "studio_checkpointer",
+]
+
+
+@contextmanager
+def open_checkpointer(
+    path: str | Path, *, encryption_key: bytes | None = None
+) -> Iterator[MirographSaver]:
+    """Open (or create) a checkpoint database; closes it on exit.
+
+    Raises `DatabaseError` with one sentence for a directory, a missing folder, or a file
+    that is not an intact SQLite database; such files are never written to.
+    `encryption_key` (16/24/32 bytes, read from the environment by the caller) encrypts
+    every blob with AES-GCM; the listing columns (step, status, tool calls, question)
+    stay in clear so `threads` and `history` work.
+    """
+    serde = build_serde(encryption_key=encryption_key)
+    conn = connect(path)
+    try:
+        yield MirographSaver(conn, serde=serde)
+    finally:
+        conn.close()
+
+
+@asynccontextmanager
+async def aopen_checkpointer(
+    path: str | Path, *, encryption_key: bytes | None = None
+) -> AsyncIterator[MirographSaver]:
+    """`open_checkpointer` for `async with` (the saver itself serves sync and async)."""
+    with open_checkpointer(path, encryption_key=encryption_key) as saver:
+        yield saver
+
+
+@asynccontextmanager
+async def studio_checkpointer() -> AsyncIterator[MirographSaver]:
+    """The `langgraph.json` checkpointer factory: the file named by `MIROGRAPH_DB`.
+
+    This is an edge, so reading the environment here is right; default `./mirograph.sqlite`.
+    """
+    async with aopen_checkpointer(os.environ.get("MIROGRAPH_DB", "./mirograph.sqlite")) as saver:
+        yield saver

@@ -57,6 +57,7 @@ def build_research_graph(
     summarizer_model: BaseChatModel | None = None,
     verifier_model: BaseChatModel | None = None,
     tool_factory: ToolFactory = default_tool_factory,
+    state_schema: type[Any] = ResearchState,
     name: str = "research",
     **overrides: Callable[..., Any],
 ) -> CompiledStateGraph:
@@ -65,7 +66,8 @@ def build_research_graph(
     Models and tools given here are used as they are; those not given are resolved from
     each run's `ResearchContext` (model strings, enabled tools). Pass a node by name
     (`planner=my_planner`) to replace it; a replacement that takes a `resources` keyword
-    gets the run's `Resources` like the built-in nodes do.
+    gets the run's `Resources` like the built-in nodes do. `state_schema` may extend
+    `ResearchState` with keys of your own nodes.
     """
     unknown = set(overrides) - set(NODES)
     if unknown:
@@ -78,7 +80,7 @@ def build_research_graph(
         tool_factory=tool_factory,
     )
     builder = StateGraph(
-        ResearchState,
+        state_schema,
         context_schema=ResearchContext,
         input_schema=InputState,
         output_schema=OutputState,

@@ -9,11 +9,10 @@ kept. Tool results were already truncated at ingestion. The view is a pure funct
 from __future__ import annotations
 
 import datetime as _dt
-import json
-import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from langchain_core.messages import (
+    AIMessage,
     AnyMessage,
     BaseMessage,
     HumanMessage,
@@ -22,15 +21,32 @@ from langchain_core.messages import (
 )
 
 from mirograph.context import ResearchContext
+from mirograph.memory.tokens import TokenCounter, estimate_tokens
 from mirograph.prompts import load_prompt
 from mirograph.state import ResearchState
 
 OMITTED = "Tool result is omitted to save tokens."
 TRUNCATED = "[Result truncated]"
+MISSING = "No result: this tool call did not run."
 SUMMARY_HEADER = "Summary of the research so far (older turns were folded into it):"
 
-TokenCounter = Callable[[Sequence[BaseMessage]], int]
-"""Counts the tokens of a message list; plug in an exact tokenizer where one is at hand."""
+__all__ = [
+    "MISSING",
+    "OMITTED",
+    "SUMMARY_HEADER",
+    "TRUNCATED",
+    "TokenCounter",
+    "call_ids",
+    "context_view",
+    "estimate_tokens",
+    "format_instructions",
+    "paired",
+    "stub_old_results",
+    "summary_start",
+    "system_prompt",
+    "task_message",
+    "truncate_result",
+]
 
 
 def truncate_result(text: str, limit: int) -> tuple[str, int]:
@@ -38,22 +54,6 @@ def truncate_result(text: str, limit: int) -> tuple[str, int]:
     if limit < 0 or len(text) <= limit:
         return text, len(text)
     return f"{text[:limit]}\n{TRUNCATED} (showing {limit} of {len(text)} characters)", len(text)
-
-
-def estimate_tokens(messages: Sequence[BaseMessage]) -> int:
-    """Offline token estimate: ~4 ASCII characters a token, 1 per other character.
-
-    No tokenizer download at run time; close enough to decide when to summarize.
-    """
-    total = 0
-    for message in messages:
-        text = message.content if isinstance(message.content, str) else json.dumps(message.content)
-        calls = getattr(message, "tool_calls", None)
-        if calls:
-            text += json.dumps([[c["name"], c["args"]] for c in calls], ensure_ascii=False)
-        ascii_chars = sum(1 for ch in text if ch < "\x80")
-        total += 4 + math.ceil(ascii_chars / 4) + (len(text) - ascii_chars)
-    return total
 
 
 def format_instructions(settings: ResearchContext) -> str:
@@ -75,6 +75,18 @@ def task_message(state: ResearchState) -> HumanMessage:
     return HumanMessage(content=state["question"])
 
 
+def summary_start(messages: Sequence[AnyMessage], summary_upto: int) -> int:
+    """Index of the first message after the summary, never inside a tool round.
+
+    A boundary on a tool result (an edited fork, an older summarizer) moves back to the AI
+    message that made the call, so a call and its results are shown or folded together.
+    """
+    start = max(1, summary_upto)
+    while 1 < start < len(messages) and isinstance(messages[start], ToolMessage):
+        start -= 1
+    return start
+
+
 def context_view(
     state: ResearchState, settings: ResearchContext, *, today: _dt.date | None = None
 ) -> list[BaseMessage]:
@@ -82,12 +94,48 @@ def context_view(
     messages: list[AnyMessage] = list(state.get("messages", []))
     task: list[BaseMessage] = messages[:1] if messages else [task_message(state)]
     view: list[BaseMessage] = [SystemMessage(content=system_prompt(settings, today)), *task]
-    start = max(1, state.get("summary_upto", 0))
     summary = state.get("summary", "")
     if summary:
         view.append(HumanMessage(content=f"{SUMMARY_HEADER}\n\n{summary}"))
-    view.extend(stub_old_results(messages[start:], settings.keep_tool_results))
+    start = summary_start(messages, state.get("summary_upto", 0))
+    view.extend(stub_old_results(paired(messages[start:]), settings.keep_tool_results))
     return view
+
+
+def call_ids(message: AIMessage) -> list[str]:
+    """Ids of every call an AI message made, unparsable ones included (they get answers too)."""
+    ids = [call["id"] or "" for call in message.tool_calls]
+    ids += [c.get("id") or f"invalid_{n}" for n, c in enumerate(message.invalid_tool_calls)]
+    return ids
+
+
+def paired(messages: Sequence[AnyMessage]) -> list[AnyMessage]:
+    """Every tool call directly followed by exactly one result, as every provider requires.
+
+    Results are moved up to their call (parallel results may land after other messages),
+    a call with no result yet gets a `MISSING` stand-in, and a result whose call is not in
+    `messages` (cut off by a boundary) is left out.
+    """
+    results: dict[str, ToolMessage] = {}
+    for message in messages:
+        if isinstance(message, ToolMessage):
+            results.setdefault(message.tool_call_id, message)
+    out: list[AnyMessage] = []
+    for message in messages:
+        if isinstance(message, ToolMessage):
+            continue
+        out.append(message)
+        if isinstance(message, AIMessage):
+            for call_id in call_ids(message):
+                out.append(results.pop(call_id, None) or _missing(call_id, message))
+    return out
+
+
+def _missing(call_id: str, message: AIMessage) -> ToolMessage:
+    names = {c["id"]: c["name"] for c in message.tool_calls}
+    return ToolMessage(
+        content=MISSING, tool_call_id=call_id, name=names.get(call_id), status="error"
+    )
 
 
 def stub_old_results(messages: Sequence[AnyMessage], keep: int) -> list[AnyMessage]:

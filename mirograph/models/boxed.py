@@ -1,4 +1,4 @@
-"""`\\boxed{}` answers, as MiroThinker and many benchmarks expect them."""
+"""`\\boxed{}` answers and `<think>` blocks, as MiroThinker (and many benchmarks) write them."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import re
 
 _BOX = "\\boxed{"
 _NO_ANSWER = {"", "?", "...", "…", "unknown", "n/a", "none"}
-_THINK = re.compile(r"<think>.*?(</think>|$)", re.DOTALL)
+_THINK_OPEN, _THINK_END = "<think>", "</think>"
+_THINK = re.compile(r"<think>.*?(?:</think>|$)", re.DOTALL)
 
 
 def extract_boxed(text: str) -> str | None:
@@ -29,6 +30,33 @@ def extract_boxed(text: str) -> str | None:
     return None if answer.lower() in _NO_ANSWER else answer
 
 
+def think_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each thought: `<think>…</think>` (unclosed: to the end), and the text
+    before an orphan `</think>` (Qwen-style chat templates put the opening tag in the
+    prompt, so the reply starts inside the thought)."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    end = text.find(_THINK_END)
+    if end >= 0 and _THINK_OPEN not in text[:end]:
+        spans.append((0, end + len(_THINK_END)))
+        start = end + len(_THINK_END)
+    spans += [m.span() for m in _THINK.finditer(text, start)]
+    return spans
+
+
+def split_think(text: str) -> tuple[str, str]:
+    """Split a reply into (thoughts, visible text), tags removed from the thoughts."""
+    thoughts, visible, at = [], [], 0
+    for start, end in think_spans(text):
+        visible.append(text[at:start])
+        inner = text[start:end].removeprefix(_THINK_OPEN).removesuffix(_THINK_END).strip()
+        if inner:
+            thoughts.append(inner)
+        at = end
+    visible.append(text[at:])
+    return "\n\n".join(thoughts), "".join(visible)
+
+
 def strip_think(text: str) -> str:
-    """Remove `<think>…</think>` blocks (an unclosed one runs to the end)."""
-    return _THINK.sub("", text).strip()
+    """The reply without its thoughts (see `think_spans`)."""
+    return split_think(text)[1].strip()

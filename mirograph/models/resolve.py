@@ -2,8 +2,14 @@
 
 `provider:model` goes through LangChain's `init_chat_model`; a base URL points an
 OpenAI-compatible server (vLLM, SGLang, Ollama, LM Studio) at it; `scripted:PATH` loads a
-`ScriptedChatModel` from a JSON/JSONL file. Every mistake becomes a `ConfigError` or
+`ScriptedChatModel` from a JSON/JSONL file; `mirothinker:MODEL` wraps an OpenAI-compatible
+endpoint in MiroThinker's text tool protocol (`MiroThinkerChatModel`), with MiroThinker's
+recommended sampling unless set otherwise. Every mistake becomes a `ConfigError` or
 `InputError` with one sentence, before any work starts.
+
+Rate limits (429) and server errors (5xx) are retried by the provider clients with
+exponential backoff (honouring `Retry-After`); `MAX_RETRIES` sets how often, high enough
+to ride out a busy shared server during a run of hundreds of calls.
 """
 
 from __future__ import annotations
@@ -32,6 +38,29 @@ API_KEY_VARS: dict[str, str] = {
 }
 # A local OpenAI-compatible server ignores the key, but the client insists on one.
 PLACEHOLDER_KEY = "EMPTY"
+# Retries on 429/5xx/timeouts; with the OpenAI client's backoff (0.5 s doubling to 8 s) six
+# retries wait about 25 s in all before the error reaches the run.
+MAX_RETRIES = 6
+# Providers whose LangChain class takes `max_retries` (the others keep their own policy).
+RETRYING_PROVIDERS = frozenset(
+    {
+        "openai",
+        "azure_openai",
+        "anthropic",
+        "deepseek",
+        "xai",
+        "groq",
+        "mistralai",
+        "fireworks",
+        "together",
+    }
+)
+# MiroThinker's recommended sampling (model card / MiroFlow configs).
+MIROTHINKER_SAMPLING: dict[str, float | int] = {
+    "temperature": 1.0,
+    "top_p": 0.95,
+    "max_tokens": 16_384,
+}
 
 
 @dataclass(frozen=True)
@@ -67,9 +96,15 @@ def resolve_model(
     temperature: float | None = None,
     top_p: float | None = None,
     max_tokens: int | None = None,
+    tool_protocol: str = "auto",
     env: Mapping[str, str] | None = None,
 ) -> BaseChatModel:
-    """Build the chat model a model string names; raises ConfigError/InputError."""
+    """Build the chat model a model string names; raises ConfigError/InputError.
+
+    `tool_protocol="mirothinker"` wraps any provider's model in the text protocol (as the
+    `mirothinker:` prefix does for OpenAI-compatible endpoints); "native" and "auto" use
+    the provider's tool calling, except that `mirothinker:` always means the protocol.
+    """
     env = os.environ if env is None else env
     provider, name = parse_model_string(spec)
     if provider == "scripted":
@@ -77,11 +112,37 @@ def resolve_model(
 
         return ScriptedChatModel.from_file(name)
     if provider == "mirothinker":
-        from mirograph.models.mirothinker import MiroThinkerChatModel
+        sampling = {"temperature": temperature, "top_p": top_p, "max_tokens": max_tokens}
+        sampling = {k: MIROTHINKER_SAMPLING[k] if v is None else v for k, v in sampling.items()}
+        # Streaming keeps long generations (up to 16K tokens) from hitting idle timeouts.
+        inner = _init(
+            "openai",
+            name,
+            base_url,
+            api_key_env,
+            env=env,
+            streaming=True,
+            stream_usage=True,
+            **sampling,
+        )
+        return _mirothinker(inner)
+    model = _init(
+        provider,
+        name,
+        base_url,
+        api_key_env,
+        temperature=temperature,
+        top_p=top_p,
+        max_tokens=max_tokens,
+        env=env,
+    )
+    return _mirothinker(model) if tool_protocol == "mirothinker" else model
 
-        inner = _init("openai", name, base_url, api_key_env, temperature, top_p, max_tokens, env)
-        return MiroThinkerChatModel(model=inner)
-    return _init(provider, name, base_url, api_key_env, temperature, top_p, max_tokens, env)
+
+def _mirothinker(model: BaseChatModel) -> BaseChatModel:
+    from mirograph.models.mirothinker import MiroThinkerChatModel
+
+    return MiroThinkerChatModel(model=model)
 
 
 def _init(
@@ -89,14 +150,18 @@ def _init(
     name: str,
     base_url: str,
     api_key_env: str,
+    *,
     temperature: float | None,
     top_p: float | None,
     max_tokens: int | None,
     env: Mapping[str, str],
+    **extra: object,
 ) -> BaseChatModel:
     from langchain.chat_models import init_chat_model
 
-    kwargs: dict[str, object] = {}
+    kwargs: dict[str, object] = dict(extra)
+    if provider in RETRYING_PROVIDERS:
+        kwargs["max_retries"] = MAX_RETRIES
     key_var = api_key_env or API_KEY_VARS.get(provider, "")
     if key_var and env.get(key_var):
         kwargs["api_key"] = env[key_var]

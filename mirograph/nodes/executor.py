@@ -41,7 +41,7 @@ def executor(
     message = _truncated(message, runtime.context.max_tool_result_chars)
     return {
         "messages": [message],
-        "tool_calls_used": 1,
+        "tool_calls_used": 1 if task["step"] else 0,
         "activity": {"node": "executor", "detail": call["name"]},
     }
 

@@ -2,7 +2,9 @@
 
 When the run was forced to stop (budget spent, window full) it asks the model once more,
 with no tools, to answer from what it has. For `boxed` answers the answer is the content
-of the last `\\boxed{}`; `<think>` blocks never reach the answer.
+of the last `\\boxed{}`; `<think>` blocks never reach the answer. Citations that match no
+source the run retrieved are removed and noted; in `report` mode the rest are renumbered to
+the recorded sources and a Sources list is generated (`mirograph.memory.report`).
 """
 
 from __future__ import annotations
@@ -13,9 +15,12 @@ from langchain_core.messages import AIMessage, HumanMessage
 from langgraph.runtime import Runtime
 
 from mirograph.context import ResearchContext
-from mirograph.memory import context_view
+from mirograph.memory import context_view, emit_progress
 from mirograph.memory.context_window import format_instructions
+from mirograph.memory.report import final_outputs
+from mirograph.memory.sources import collect_sources
 from mirograph.models.boxed import extract_boxed, strip_think
+from mirograph.models.overflow import is_context_overflow
 from mirograph.nodes.verifier import candidate_answer
 from mirograph.prompts import load_prompt
 from mirograph.resources import Resources
@@ -25,26 +30,36 @@ from mirograph.state import ResearchState
 def finalizer(
     state: ResearchState, runtime: Runtime[ResearchContext], *, resources: Resources
 ) -> dict[str, Any]:
-    """Produce `answer` and the final `status`."""
+    """Produce `answer`, `sources`, `report` (report mode) and the final `status`."""
     settings = runtime.context
     update: dict[str, Any] = {"activity": {"node": "finalizer", "detail": "answered"}}
     reason = state.get("answer_now")
     if reason:
+        emit_progress(runtime, state, "finalizer", f"answering now: {reason}")
         prompt = HumanMessage(
             content=load_prompt("answer_now").format(
                 reason=reason, format_instructions=format_instructions(settings)
             ),
             name="answer_now",
         )
-        view = [*context_view(state, settings), prompt]
-        reply = resources.chat_model(settings, "planner").invoke(view)
+        model = resources.chat_model(settings, "planner")
+        try:
+            reply = model.invoke([*context_view(state, settings), prompt])
+        except Exception as exc:  # only "prompt too long" is retried; everything else raises
+            if not is_context_overflow(exc):
+                raise
+            # Window full: answer from the thoughts and calls, every tool result stubbed.
+            stubbed = settings.replace(keep_tool_results=0)
+            reply = model.invoke([*context_view(state, stubbed), prompt])
         reply = AIMessage(content=reply.content, id=reply.id)  # no tools: drop stray calls
         update["messages"] = [prompt, reply]
         text = str(reply.text)
     else:
         text = candidate_answer(state)
-    answer = final_answer(text, settings)
-    update["answer"] = answer
+    # Sources come from the transcript (never a side list), so forks and resumes are exact.
+    sources = collect_sources([*state.get("messages", []), *update.get("messages", [])])
+    update |= final_outputs(text, state["question"], settings, sources)
+    answer = update["answer"]
     update["status"] = ("exhausted" if reason else "done") if answer else "failed"
     return update
 

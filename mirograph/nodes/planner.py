@@ -9,6 +9,7 @@ without tool calls is a candidate answer for the verifier.
 from __future__ import annotations
 
 import json
+import time
 from typing import Any, Literal
 
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, ToolMessage
@@ -16,7 +17,8 @@ from langgraph.runtime import Runtime
 from langgraph.types import Command, Send
 
 from mirograph.context import ResearchContext
-from mirograph.memory import context_view
+from mirograph.memory import context_view, emit_progress
+from mirograph.models.overflow import is_context_overflow
 from mirograph.resources import Resources
 from mirograph.state import ResearchState, ToolTask
 
@@ -29,12 +31,26 @@ def planner(
     """Ask the model for the next step and route to tools, verification or "answer now"."""
     settings = runtime.context
     new: list[AnyMessage] = []
+    started = state.get("started_at") or time.time()
     if not state.get("messages"):
         new.append(HumanMessage(content=state["question"]))
     view = context_view({**state, "messages": [*state.get("messages", []), *new]}, settings)
     tools = resources.tools_for(settings)
     model = resources.chat_model(settings, "planner")
-    response = (model.bind_tools(list(tools.values())) if tools else model).invoke(view)
+    emit_progress(runtime, state, "planner", "thinking")
+    try:
+        response = (model.bind_tools(list(tools.values())) if tools else model).invoke(view)
+    except Exception as exc:  # only the provider's "prompt too long" is handled; rest raises
+        if not is_context_overflow(exc):
+            raise
+        return Command(
+            update={
+                "messages": new,
+                "answer_now": "the context window is full",
+                "activity": {"node": "planner", "detail": "context window full"},
+            },
+            goto="finalizer",
+        )
     assert isinstance(response, AIMessage), f"planner model returned {type(response).__name__}"
     new.append(response)
 
@@ -43,6 +59,7 @@ def planner(
         return Command(
             update={
                 "messages": new,
+                "started_at": started,
                 "status": "verifying",
                 "activity": {"node": "planner", "detail": "answered"},
             },
@@ -51,37 +68,46 @@ def planner(
 
     used = state.get("tool_calls_used", 0)
     fits = max(0, settings.max_tool_calls - used)
-    skipped = [
-        ToolMessage(
-            content=BUDGET_SPENT.format(budget=settings.max_tool_calls),
-            tool_call_id=call["id"],
-            name=call["name"],
-            status="error",
-        )
-        for call in calls[fits:]
-    ]
-    if fits == 0:
+    spent = BUDGET_SPENT.format(budget=settings.max_tool_calls)
+    reason = _budget_spent(settings, used, started)
+    if reason:
+        skipped = [
+            ToolMessage(
+                content=f"Not run: {reason}.", tool_call_id=c["id"], name=c["name"], status="error"
+            )
+            for c in calls
+        ]
         return Command(
             update={
                 "messages": [*new, *skipped],
-                "answer_now": f"the tool-call budget of {settings.max_tool_calls} calls is spent",
+                "answer_now": reason,
+                "started_at": started,
                 "activity": {"node": "planner", "detail": "budget spent"},
             },
             goto="finalizer",
         )
     seen = _previous_calls(state.get("messages", []))
-    sends = [
-        Send("executor", _task(call, used + n + 1, seen)) for n, call in enumerate(calls[:fits])
-    ]
-    names = ", ".join(call["name"] for call in calls[:fits])
+    tasks = [_task(call, used + n + 1, seen) for n, call in enumerate(calls[:fits])]
+    # Calls past the budget still need a result, in call order: the executor returns it.
+    tasks += [_task({**call, "skipped": spent}, 0, {}) for call in calls[fits:]]
     return Command(
         update={
-            "messages": [*new, *skipped],
+            "messages": new,
+            "started_at": started,
             "status": "researching",
-            "activity": {"node": "planner", "detail": names},
+            "activity": {"node": "planner", "detail": ", ".join(c["name"] for c in calls[:fits])},
         },
-        goto=sends,
+        goto=[Send("executor", task) for task in tasks],
     )
+
+
+def _budget_spent(settings: ResearchContext, used: int, started: float) -> str:
+    """Why no more tools may run, or "" while the budgets allow them."""
+    if used >= settings.max_tool_calls:
+        return f"the tool-call budget of {settings.max_tool_calls} calls is spent"
+    if settings.max_wall_seconds and time.time() - started >= settings.max_wall_seconds:
+        return f"the wall-time budget of {settings.max_wall_seconds:g} seconds is spent"
+    return ""
 
 
 def call_key(name: str, args: Any) -> str:
@@ -124,7 +150,9 @@ def _task(call: dict[str, Any], step: int, seen: dict[str, int]) -> ToolTask:
         "tool_call": {k: call[k] for k in ("name", "args", "id", "type")},
         "step": step,
     }
-    if call.get("error"):
+    if call.get("skipped"):
+        task["error"] = call["skipped"]
+    elif call.get("error"):
         task["error"] = f"Error: invalid arguments for {call['name']}: {call['error']}"
     elif (earlier := seen.get(call_key(call["name"], call["args"]))) is not None:
         task["error"] = (

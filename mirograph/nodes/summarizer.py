@@ -1,22 +1,41 @@
 """The summarizer: context management after each tool round.
 
-Counts the tokens of the view the planner would see next. Below the threshold it only
-records the count; past it, the full context manager folds old turns into a running
-summary (see issue-level docs); when even that cannot fit the window, the run goes to
-"answer now" instead of sending the provider an over-long prompt.
+Counts the tokens of the view the planner will see next. Below `summarize_at` of the
+window it only records the count. Past it, it folds the oldest turns since the last summary
+into the running summary (summarizer model, in chunks that fit the window), keeping at least
+the last K tool rounds verbatim. When even that view cannot fit, the run goes to "answer
+now" — and the summary is made to cover everything, so the finalizer's own call fits too,
+instead of the provider rejecting an over-long prompt.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+import contextlib
+from typing import Any, Literal
 
+from langchain_core.messages import HumanMessage
 from langgraph.runtime import Runtime
 from langgraph.types import Command
 
 from mirograph.context import ResearchContext
-from mirograph.memory import context_view, estimate_tokens
+from mirograph.memory import context_view
+from mirograph.memory.context_window import format_instructions, summary_start
+from mirograph.memory.progress import emit_progress
+from mirograph.memory.summary import (
+    SummaryBudget,
+    SummaryDoesNotFit,
+    fold_end,
+    render_turns,
+    summarize,
+)
+from mirograph.memory.tokens import clip_to_tokens, estimate_tool_tokens
+from mirograph.prompts import load_prompt
 from mirograph.resources import Resources
 from mirograph.state import ResearchState
+
+DEFAULT_KEEP_ROUNDS = 5
+"""Tool rounds kept verbatim when K = -1 (keep all) no longer fits."""
+SUMMARY_CLIPPED = "[Summary truncated to fit the context window]"
 
 
 def summarizer(
@@ -24,17 +43,95 @@ def summarizer(
 ) -> Command[Literal["planner", "finalizer"]]:
     """Keep the next planner input inside the window, or route to "answer now"."""
     settings = runtime.context
-    tokens = estimate_tokens(context_view(state, settings))
-    if tokens < settings.context_window_tokens:
-        return Command(
-            update={"view_tokens": tokens, "activity": {"node": "summarizer", "detail": "fits"}},
-            goto="planner",
-        )
+    tool_tokens = estimate_tool_tokens(resources.tools_for(settings).values())
+    limit = input_limit(settings)
+    tokens = resources.count_tokens(context_view(state, settings)) + tool_tokens
+    if tokens < settings.summarize_at * settings.context_window_tokens:
+        return _route("planner", {"view_tokens": tokens}, "fits")
+
+    emit_progress(runtime, state, "summarizer", "summarizing", view_tokens=tokens)
+    update: dict[str, Any] = {}
+    # A window too small for any summarizer call is "cannot fit": answer now, below.
+    with contextlib.suppress(SummaryDoesNotFit):
+        update = _fold(state, settings, resources, keep_rounds(settings.keep_tool_results))
+    folded: ResearchState = {**state, **update}  # type: ignore[typeddict-item]
+    tokens = resources.count_tokens(context_view(folded, settings)) + tool_tokens
+    if tokens <= limit:
+        detail = "summarized" if update else "nothing to fold"
+        return _route("planner", {**update, "view_tokens": tokens}, detail)
+
+    reason = f"the context window of {settings.context_window_tokens} tokens is full"
+    update = {**update, **_fit_answer_now(folded, settings, resources, reason)}
+    final: ResearchState = {**state, **update}  # type: ignore[typeddict-item]
+    update["view_tokens"] = resources.count_tokens(context_view(final, settings))
+    update["answer_now"] = reason
+    return _route("finalizer", update, "window full")
+
+
+def input_limit(settings: ResearchContext) -> int:
+    """Tokens a planner input may take: the window minus the room reserved for the reply."""
+    return settings.context_window_tokens - (settings.max_tokens or 0)
+
+
+def keep_rounds(keep_tool_results: int) -> int:
+    """Tool rounds a summary keeps verbatim: K, at least one, 5 when K = -1."""
+    return DEFAULT_KEEP_ROUNDS if keep_tool_results < 0 else max(1, keep_tool_results)
+
+
+def answer_now_prompt(settings: ResearchContext, reason: str) -> HumanMessage:
+    """The "answer now" instruction, as the finalizer will append it to the view."""
+    text = load_prompt("answer_now").format(
+        reason=reason, format_instructions=format_instructions(settings)
+    )
+    return HumanMessage(content=text, name="answer_now")
+
+
+def _fold(
+    state: ResearchState, settings: ResearchContext, resources: Resources, rounds: int
+) -> dict[str, Any]:
+    """Summary and boundary after folding all but the last `rounds` tool rounds (0: all)."""
+    messages = state.get("messages", [])
+    start = summary_start(messages, state.get("summary_upto", 0))
+    end = fold_end(messages, start, rounds)
+    if end <= start:
+        return {}
+    summary, _calls = summarize(
+        resources.chat_model(settings, "summarizer"),
+        question=state["question"],
+        previous=state.get("summary", ""),
+        turns=render_turns(messages[start:end]),
+        budget=SummaryBudget.for_window(input_limit(settings)),
+        counter=resources.count_tokens,
+    )
+    return {"summary": summary, "summary_upto": end}
+
+
+def _fit_answer_now(
+    state: ResearchState, settings: ResearchContext, resources: Resources, reason: str
+) -> dict[str, Any]:
+    """Fold everything, then clip the summary if need be, so the finalizer's call fits."""
+    prompt = answer_now_prompt(settings, reason)
+    limit = input_limit(settings)
+
+    def size(candidate: ResearchState) -> int:
+        return resources.count_tokens([*context_view(candidate, settings), prompt])
+
+    if size(state) <= limit:
+        return {}
+    try:
+        update = _fold(state, settings, resources, rounds=0)
+    except SummaryDoesNotFit:  # no model call fits: keep the notes we have, drop the turns
+        update = {"summary": state.get("summary", ""), "summary_upto": len(state["messages"])}
+    folded: ResearchState = {**state, **update}  # type: ignore[typeddict-item]
+    excess = size(folded) - limit
+    if excess > 0:
+        summary = update["summary"]
+        room = max(0, resources.count_tokens([HumanMessage(content=summary)]) - excess - 8)
+        update["summary"] = clip_to_tokens(summary, room, SUMMARY_CLIPPED) if room else ""
+    return update
+
+
+def _route(goto: Literal["planner", "finalizer"], update: dict[str, Any], detail: str) -> Command:
     return Command(
-        update={
-            "view_tokens": tokens,
-            "answer_now": f"the context window of {settings.context_window_tokens} tokens is full",
-            "activity": {"node": "summarizer", "detail": "window full"},
-        },
-        goto="finalizer",
+        update={**update, "activity": {"node": "summarizer", "detail": detail}}, goto=goto
     )

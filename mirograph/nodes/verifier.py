@@ -1,24 +1,70 @@
 """The verifier: checks a candidate answer before the run accepts it.
 
-Rule checks (`verify="rules"`): the answer is not empty and has the required format. A
-rejection adds one concise feedback message to the transcript and sends the run back to
-the planner while verification rounds remain; after that the finalizer runs anyway and the
-status says the answer was not verified.
+Rule checks always run (`verify="rules"` or `"llm"`): the answer is not empty, has the
+required format, and every citation in it resolves to a source this run retrieved; an
+unresolvable citation is named. The LLM check (`verify="llm"`) runs when the rules pass:
+the verifier model sees the question, the answer and the tool results of the sources it
+cites, and returns a `Verdict` through `with_structured_output`. `verify="auto"` means
+`llm` for a real planner model and `rules` for a scripted one.
+
+Every verdict is recorded on the candidate AIMessage (`additional_kwargs["verdict"]`), so
+the transcript says what was checked and how it went, for every provider (no extra AI turn,
+no tool call). A rejection also adds one concise feedback message (`name="verifier"`) and
+sends the run back to the planner while tool budget and `max_verifications` remain;
+otherwise the finalizer runs with `verified=False`.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+import json
+from typing import Any, Literal
 
-from langchain_core.messages import AIMessage, HumanMessage
+from langchain_core.exceptions import OutputParserException
+from langchain_core.messages import AIMessage, AnyMessage, BaseMessage, HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
 from langgraph.types import Command
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from mirograph.context import ResearchContext
+from mirograph.memory.citations import rewrite_citations, unresolved
+from mirograph.memory.sources import collect_sources, evidence_for, format_source, tool_results
 from mirograph.models.boxed import extract_boxed, strip_think
 from mirograph.prompts import load_prompt
 from mirograph.resources import Resources
-from mirograph.state import ResearchState
+from mirograph.state import ResearchState, Source
+from mirograph.testing import ScriptedChatModel
+
+EVIDENCE_CHARS = 60_000
+"""Most characters of tool results the verifier model is shown (less for small windows)."""
+LISTED_SOURCES = 10
+"""Retrieved sources named in citation feedback, so the model knows what it may cite."""
+
+
+class Verdict(BaseModel):
+    """The verifier model's judgement of a candidate answer against its evidence."""
+
+    supported: bool = Field(
+        description="True only if the answer addresses the question and the evidence "
+        "supports every claim in it."
+    )
+    problems: list[str] = Field(
+        default_factory=list,
+        description="Concrete problems: unsupported or contradicted claims, citations that "
+        "do not say what is claimed, parts of the question left unanswered.",
+    )
+    missing: list[str] = Field(
+        default_factory=list,
+        description="What the agent should still find out or add, as short actionable items.",
+    )
+    confidence: float = Field(default=0.5, description="Confidence in this verdict, 0 to 1.")
+
+    @field_validator("confidence")
+    @classmethod
+    def _unit_interval(cls, value: float) -> float:
+        """Models sometimes answer in percent; keep the scale 0..1 rather than fail."""
+        if value > 1:
+            value /= 100
+        return min(1.0, max(0.0, value))
 
 
 def verifier(
@@ -26,48 +72,151 @@ def verifier(
 ) -> Command[Literal["planner", "finalizer"]]:
     """Accept the candidate answer, or send concrete feedback back to the planner."""
     settings = runtime.context
-    rounds = state.get("verifications", 0)
     if settings.verify == "off":
         return Command(goto="finalizer")
-    problems = rule_problems(candidate_answer(state), settings)
-    if not problems:
-        return Command(
-            update={"verified": True, "activity": {"node": "verifier", "detail": "accepted"}},
-            goto="finalizer",
-        )
-    if rounds >= settings.max_verifications:
-        return Command(
-            update={
-                "verified": False,
-                "activity": {"node": "verifier", "detail": "not verified"},
-            },
-            goto="finalizer",
-        )
-    feedback = load_prompt("verifier_feedback").format(problems=" ".join(problems))
-    return Command(
-        update={
-            "messages": [HumanMessage(content=feedback, name="verifier")],
-            "verifications": rounds + 1,
-            "status": "researching",
-            "activity": {"node": "verifier", "detail": "rejected"},
-        },
-        goto="planner",
-    )
+    messages = state.get("messages", [])
+    sources = collect_sources(messages)
+    candidate = _last_ai(messages)
+    answer = strip_think(str(candidate.text)) if candidate else ""
+    problems = rule_problems(answer, settings, sources)
+    verdict: dict[str, Any] = {"mode": "rules", "supported": not problems, "problems": problems}
+    if not problems and verify_mode(settings, resources) == "llm":
+        verdict = llm_verdict(state, settings, resources, answer, sources)
+    rounds = state.get("verifications", 0)
+    update: dict[str, Any] = {"sources": sources}
+    if candidate is not None:
+        kwargs = {**candidate.additional_kwargs, "verdict": verdict}
+        update["messages"] = [candidate.model_copy(update={"additional_kwargs": kwargs})]
+    if verdict["supported"]:
+        update |= {"verified": True, "activity": {"node": "verifier", "detail": "accepted"}}
+        return Command(update=update, goto="finalizer")
+    budget_left = state.get("tool_calls_used", 0) < settings.max_tool_calls
+    if verdict.get("error") or rounds >= settings.max_verifications or not budget_left:
+        update |= {"verified": False, "activity": {"node": "verifier", "detail": "not verified"}}
+        return Command(update=update, goto="finalizer")
+    feedback = HumanMessage(content=feedback_text(verdict), name="verifier")
+    update |= {
+        "messages": [*update.get("messages", []), feedback],
+        "verifications": rounds + 1,
+        "status": "researching",
+        "activity": {"node": "verifier", "detail": "rejected"},
+    }
+    return Command(update=update, goto="planner")
+
+
+def verify_mode(settings: ResearchContext, resources: Resources) -> Literal["llm", "rules"]:
+    """`auto` is `llm` for a real planner model and `rules` for a scripted one."""
+    if settings.verify in ("llm", "rules"):
+        return settings.verify
+    planner_model = resources.chat_model(settings, "planner")
+    return "rules" if isinstance(planner_model, ScriptedChatModel) else "llm"
 
 
 def candidate_answer(state: ResearchState) -> str:
     """The text of the last AI message: the planner's reply without tool calls."""
-    for message in reversed(state.get("messages", [])):
-        if isinstance(message, AIMessage):
-            return str(message.text)
-    return ""
+    message = _last_ai(state.get("messages", []))
+    return str(message.text) if message is not None else ""
 
 
-def rule_problems(answer: str, settings: ResearchContext) -> list[str]:
+def _last_ai(messages: list[AnyMessage]) -> AIMessage | None:
+    return next((m for m in reversed(messages) if isinstance(m, AIMessage)), None)
+
+
+def rule_problems(answer: str, settings: ResearchContext, sources: list[Source]) -> list[str]:
     """What is wrong with an answer by rules alone; empty when it passes."""
     visible = strip_think(answer)
     if not visible:
         return ["The answer is empty."]
+    problems = []
     if settings.answer_format == "boxed" and extract_boxed(visible) is None:
-        return ["The answer must be wrapped in \\boxed{}, e.g. \\boxed{42}."]
-    return []
+        problems.append("The answer must be wrapped in \\boxed{}, e.g. \\boxed{42}.")
+    bad = unresolved(visible, sources)
+    if bad:
+        listed = "; ".join(f"{s['n']}. {s['url']}" for s in sources[:LISTED_SOURCES])
+        more = " …" if len(sources) > LISTED_SOURCES else ""
+        problems.append(
+            load_prompt("verifier_citations").format(
+                unresolved=", ".join(bad),
+                retrieved=f" (retrieved so far: {listed}{more})" if sources else " (none yet)",
+            )
+        )
+    return problems
+
+
+def feedback_text(verdict: dict[str, Any]) -> str:
+    """One concise feedback message from a rejecting verdict."""
+    parts = list(verdict.get("problems") or [])
+    missing = verdict.get("missing") or []
+    if missing:
+        parts.append("Still missing: " + "; ".join(missing) + ".")
+    return load_prompt("verifier_feedback").format(problems=" ".join(parts) or "unsupported.")
+
+
+def llm_verdict(
+    state: ResearchState,
+    settings: ResearchContext,
+    resources: Resources,
+    answer: str,
+    sources: list[Source],
+) -> dict[str, Any]:
+    """Ask the verifier model; an unusable reply is recorded and leaves the answer unverified."""
+    messages = state.get("messages", [])
+    prompt = verifier_input(state["question"], answer, messages, sources, settings)
+    model = resources.chat_model(settings, "verifier").with_structured_output(Verdict)
+    try:
+        result = model.invoke(prompt)
+        verdict = result if isinstance(result, Verdict) else Verdict.model_validate(result)
+    except (OutputParserException, ValidationError) as exc:
+        # The verifier model's mistake, not the planner's: do not bounce the answer back.
+        return {"mode": "llm", "supported": False, "problems": [], "error": str(exc)[:500]}
+    return {"mode": "llm", **verdict.model_dump()}
+
+
+def verifier_input(
+    question: str,
+    answer: str,
+    messages: list[AnyMessage],
+    sources: list[Source],
+    settings: ResearchContext,
+) -> list[BaseMessage]:
+    """System prompt, the verifier's earlier verdicts (as its own turns), then this request."""
+    out: list[BaseMessage] = [SystemMessage(content=load_prompt("verifier"))]
+    for message in messages:
+        if not isinstance(message, AIMessage):
+            continue
+        earlier = message.additional_kwargs.get("verdict")
+        if earlier and earlier.get("mode") == "llm" and "error" not in earlier:
+            text = _trim(str(message.text), 2000)
+            out.append(HumanMessage(content=f"Earlier candidate answer:\n{text}"))
+            shown = {k: earlier[k] for k in ("supported", "problems", "missing", "confidence")}
+            out.append(AIMessage(content=json.dumps(shown, ensure_ascii=False)))
+    evidence, note = _evidence(answer, messages, sources, settings)
+    request = load_prompt("verifier_request").format(
+        question=question, answer=answer, evidence=evidence, evidence_note=note
+    )
+    out.append(HumanMessage(content=request))
+    return out
+
+
+def _evidence(
+    answer: str, messages: list[AnyMessage], sources: list[Source], settings: ResearchContext
+) -> tuple[str, str]:
+    """The tool results behind the cited sources (or the latest results when none is cited),
+    each trimmed to an equal share of the budget."""
+    budget = min(EVIDENCE_CHARS, 2 * settings.context_window_tokens)
+    cited = rewrite_citations(answer, sources, renumber=True).cited
+    if cited:
+        blocks = [(format_source(s), evidence_for(messages, s)) for s in cited]
+        note = "tool results for the cited sources"
+    else:
+        recent = list(tool_results(messages))[-3:]
+        blocks = [(f"{m.name} (tool call {step})", str(m.text)) for step, m in recent]
+        note = "the answer cites no source; the latest tool results"
+    if not blocks:
+        return "(no tool results)", "none"
+    share = max(500, budget // len(blocks))
+    return "\n\n".join(f"### {head}\n{_trim(text, share)}" for head, text in blocks), note
+
+
+def _trim(text: str, limit: int) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}\n[… trimmed to {limit} characters]"

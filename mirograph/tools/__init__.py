@@ -1,0 +1,46 @@
+"""The agent's tools: web search, local corpus, page fetching, a Python sandbox, MCP.
+
+Stable tool names: `web_search`, `search_corpus`, `fetch_page`, `run_python`. The instances
+exported here use default settings (web_search is the keyless ddgs backend, fetch_page has
+an empty allow-list); factories build configured ones, and `tools_from_settings` builds a
+run's tools from its `ResearchContext` (reading `TAVILY_API_KEY` there, at the edge).
+There is no default `search_corpus`: it needs a corpus (`make_search_corpus(path)`).
+"""
+
+from mirograph.tools._retry import RateLimiter, RetryPolicy, shared_rate_limiter
+from mirograph.tools.corpus import IndexReport, index_corpus, make_search_corpus
+from mirograph.tools.fetch import make_fetch_page
+from mirograph.tools.mcp import aload_mcp_tools, load_mcp_tools, read_mcp_config
+from mirograph.tools.python_sandbox import make_run_python, probe_sandbox
+from mirograph.tools.search import make_web_search
+from mirograph.tools.settings import BUILTIN_TOOLS, atools_from_settings, tools_from_settings
+from mirograph.tools.ssrf import AllowList, BlockedURL, check_url
+
+web_search = make_web_search("ddgs")
+fetch_page = make_fetch_page()
+run_python = make_run_python()
+
+__all__ = [
+    "BUILTIN_TOOLS",
+    "AllowList",
+    "BlockedURL",
+    "IndexReport",
+    "RateLimiter",
+    "RetryPolicy",
+    "aload_mcp_tools",
+    "atools_from_settings",
+    "check_url",
+    "fetch_page",
+    "index_corpus",
+    "load_mcp_tools",
+    "make_fetch_page",
+    "make_run_python",
+    "make_search_corpus",
+    "make_web_search",
+    "probe_sandbox",
+    "read_mcp_config",
+    "run_python",
+    "shared_rate_limiter",
+    "tools_from_settings",
+    "web_search",
+]

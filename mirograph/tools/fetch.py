@@ -13,6 +13,7 @@ are ignored: a proxy would connect on our behalf to an address we never checked.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Sequence
@@ -27,6 +28,7 @@ from mirograph.tools._retry import RetryPolicy, Sleep, TransientError, call_with
 from mirograph.tools.ssrf import AllowList, BlockedURL, Resolver, check_url, system_resolver
 
 USER_AGENT = "mirograph/0.1 (research agent; +https://github.com/mirograph)"
+FETCH_RETRY = RetryPolicy(attempts=2)
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _TEXT_TYPES = ("text/", "application/json", "application/xml", "application/ld+json")
 
@@ -131,10 +133,9 @@ def _render(kind: str, body: bytes, url: str, encoding: str) -> tuple[str, str]:
         return extract_main_text(body, url)
     text = body.decode(encoding or "utf-8", errors="replace")
     if kind == "json":
-        try:
+        # A cut or malformed JSON body is still useful as text.
+        with contextlib.suppress(ValueError):
             text = json.dumps(json.loads(text), indent=1, ensure_ascii=False)
-        except ValueError:
-            pass  # a cut or malformed JSON body is still useful as text
     elif kind == "pdf":
         text = _pdf_text(body)
     return "", text
@@ -146,7 +147,7 @@ def make_fetch_page(
     timeout: float = 20.0,
     max_bytes: int = 5_000_000,
     max_redirects: int = 5,
-    retry: RetryPolicy = RetryPolicy(attempts=2),
+    retry: RetryPolicy = FETCH_RETRY,
     sleep: Sleep = time.sleep,
     resolver: Resolver = system_resolver,
 ) -> BaseTool:

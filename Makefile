@@ -1,0 +1,32 @@
+# Two commands for a newcomer: `make demo` and `make test`. Both set up .venv first.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DEMO := .demo
+
+.PHONY: install demo test lint clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q -U pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@
+
+demo: install
+	rm -rf $(DEMO) && mkdir -p $(DEMO)
+	$(BIN)/mirograph index examples/corpus --corpus $(DEMO)/corpus.sqlite
+	$(BIN)/mirograph run "Which animal did the Goat Island Project reintroduce, and when?" \
+		--model scripted:examples/demo-script.json --corpus $(DEMO)/corpus.sqlite \
+		--tool search_corpus --db $(DEMO)/mirograph.sqlite --thread demo
+	$(BIN)/mirograph show demo --db $(DEMO)/mirograph.sqlite
+
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check mirograph tests bench && $(BIN)/ruff format --check mirograph tests bench
+
+clean:
+	rm -rf $(VENV) $(DEMO) .pytest_cache

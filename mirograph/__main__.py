@@ -1,0 +1,3 @@
+from mirograph.cli import main
+
+main()

@@ -1,0 +1,196 @@
+"""Deleting, copying and pruning rows; each function runs inside the caller's transaction."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+
+from langgraph.checkpoint.serde.base import SerializerProtocol
+
+from mirograph.checkpoints._records import LINEAGE_IDS_SQL
+
+_CHECKPOINT_COLUMNS = (
+    "checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, checkpoint, metadata, step, "
+    "source, run_id, tool_calls_used, status, activity_node, activity_detail, created_at, "
+    "value_keys"
+)
+_WRITE_COLUMNS = "checkpoint_ns, checkpoint_id, task_id, task_path, idx, channel, type, value"
+_THREAD_COPY_COLUMNS = (
+    "question, status, tool_calls_used, created_at, updated_at, head_checkpoint_id, settings"
+)
+
+
+def delete_threads(cur: sqlite3.Cursor, thread_ids: Sequence[str]) -> None:
+    for thread_id in thread_ids:
+        for table in ("checkpoints", "writes", "threads"):
+            cur.execute(f"DELETE FROM {table} WHERE thread_id = ?", (thread_id,))
+
+
+def delete_checkpoints(cur: sqlite3.Cursor, thread_id: str) -> None:
+    """Remove a thread's checkpoints and writes but keep its row (settings, fork parent)."""
+    cur.execute("DELETE FROM checkpoints WHERE thread_id = ?", (thread_id,))
+    cur.execute("DELETE FROM writes WHERE thread_id = ?", (thread_id,))
+    cur.execute("UPDATE threads SET head_checkpoint_id = NULL WHERE thread_id = ?", (thread_id,))
+
+
+def delete_for_runs(cur: sqlite3.Cursor, run_ids: Sequence[str]) -> None:
+    if not run_ids:
+        return
+    marks = ",".join("?" * len(run_ids))
+    doomed = cur.execute(
+        "SELECT thread_id, checkpoint_ns, checkpoint_id FROM checkpoints "
+        f"WHERE run_id IN ({marks})",
+        tuple(run_ids),
+    ).fetchall()
+    cur.executemany(
+        "DELETE FROM writes WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?",
+        doomed,
+    )
+    cur.execute(f"DELETE FROM checkpoints WHERE run_id IN ({marks})", tuple(run_ids))
+    for thread_id in {row[0] for row in doomed}:
+        repair_head(cur, thread_id)
+
+
+def repair_head(cur: sqlite3.Cursor, thread_id: str) -> None:
+    """Point a head at the newest root checkpoint left when its own one was deleted."""
+    cur.execute(
+        "UPDATE threads SET head_checkpoint_id = (SELECT max(checkpoint_id) FROM checkpoints "
+        "WHERE thread_id = :t AND checkpoint_ns = '') WHERE thread_id = :t AND NOT EXISTS "
+        "(SELECT 1 FROM checkpoints WHERE thread_id = :t AND checkpoint_ns = '' "
+        "AND checkpoint_id = threads.head_checkpoint_id)",
+        {"t": thread_id},
+    )
+
+
+def copy_thread(cur: sqlite3.Cursor, source: str, target: str) -> None:
+    """Copy every checkpoint and write, and the thread row with its head and settings."""
+    cur.execute(
+        f"INSERT OR REPLACE INTO checkpoints (thread_id, {_CHECKPOINT_COLUMNS}) "
+        f"SELECT ?, {_CHECKPOINT_COLUMNS} FROM checkpoints WHERE thread_id = ?",
+        (target, source),
+    )
+    cur.execute(
+        f"INSERT OR REPLACE INTO writes (thread_id, {_WRITE_COLUMNS}) "
+        f"SELECT ?, {_WRITE_COLUMNS} FROM writes WHERE thread_id = ?",
+        (target, source),
+    )
+    cur.execute(
+        f"INSERT OR REPLACE INTO threads (thread_id, {_THREAD_COPY_COLUMNS}) "
+        f"SELECT ?, {_THREAD_COPY_COLUMNS} FROM threads WHERE thread_id = ?",
+        (target, source),
+    )
+
+
+def lineage_ids(cur: sqlite3.Cursor, thread_id: str, ns: str, checkpoint_id: str) -> list[str]:
+    """A checkpoint and its ancestors, nearest first."""
+    rows = cur.execute(
+        LINEAGE_IDS_SQL,
+        {"thread": thread_id, "ns": ns, "checkpoint": checkpoint_id, "limit": 10**7},
+    ).fetchall()
+    seen: dict[str, None] = {}
+    for (cid,) in rows:
+        if cid in seen:
+            break  # a chain looped by INSERT OR REPLACE
+        seen[cid] = None
+    return list(seen)
+
+
+def copy_lineage(
+    cur: sqlite3.Cursor,
+    source: str,
+    target: str,
+    ids: Sequence[str],
+    *,
+    writes_of: Sequence[str],
+) -> None:
+    """Copy root-namespace checkpoints `ids`, and the writes stored at `writes_of`."""
+    for start in range(0, len(ids), 500):
+        part = tuple(ids[start : start + 500])
+        marks = ",".join("?" * len(part))
+        cur.execute(
+            f"INSERT INTO checkpoints (thread_id, {_CHECKPOINT_COLUMNS}) "
+            f"SELECT ?, {_CHECKPOINT_COLUMNS} FROM checkpoints "
+            f"WHERE thread_id = ? AND checkpoint_ns = '' AND checkpoint_id IN ({marks})",
+            (target, source, *part),
+        )
+    for start in range(0, len(writes_of), 500):
+        part = tuple(writes_of[start : start + 500])
+        marks = ",".join("?" * len(part))
+        cur.execute(
+            f"INSERT INTO writes (thread_id, {_WRITE_COLUMNS}) "
+            f"SELECT ?, {_WRITE_COLUMNS} FROM writes "
+            f"WHERE thread_id = ? AND checkpoint_ns = '' AND checkpoint_id IN ({marks})",
+            (target, source, *part),
+        )
+
+
+def _replay_channels(serde: SerializerProtocol, type_: str, blob: bytes, metadata: str) -> set[str]:
+    """Delta channels this checkpoint rebuilds from ancestors' writes.
+
+    LangGraph records `counters_since_delta_snapshot` only for delta channels; one that
+    has a version but no stored value here has history to replay.
+    """
+    counters = (json.loads(metadata) if metadata else {}).get("counters_since_delta_snapshot")
+    if not counters:
+        return set()
+    checkpoint = serde.loads_typed((type_, blob))
+    versions = checkpoint.get("channel_versions") or {}
+    values = checkpoint.get("channel_values") or {}
+    return {ch for ch in counters if ch in versions and ch not in values}
+
+
+def keep_latest(cur: sqlite3.Cursor, serde: SerializerProtocol, thread_id: str) -> None:
+    """Keep each namespace's latest checkpoint plus the ancestors its delta replay needs."""
+    namespaces = [
+        ns
+        for (ns,) in cur.execute(
+            "SELECT DISTINCT checkpoint_ns FROM checkpoints WHERE thread_id = ?", (thread_id,)
+        )
+    ]
+    for ns in namespaces:
+        latest = _latest(cur, thread_id, ns)
+        type_, blob, metadata = cur.execute(
+            "SELECT type, checkpoint, metadata FROM checkpoints "
+            "WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?",
+            (thread_id, ns, latest),
+        ).fetchone()
+        keep = [latest]
+        pending = _replay_channels(serde, type_, blob, metadata)
+        if pending:
+            for cid in lineage_ids(cur, thread_id, ns, latest)[1:]:
+                keep.append(cid)
+                (value_keys,) = cur.execute(
+                    "SELECT value_keys FROM checkpoints "
+                    "WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?",
+                    (thread_id, ns, cid),
+                ).fetchone()
+                pending -= set(json.loads(value_keys)) if value_keys else set()
+                if not pending:
+                    break
+        cur.execute("CREATE TEMP TABLE IF NOT EXISTS _keep (checkpoint_id TEXT PRIMARY KEY)")
+        cur.execute("DELETE FROM _keep")
+        cur.executemany("INSERT OR IGNORE INTO _keep VALUES (?)", [(cid,) for cid in keep])
+        for table in ("checkpoints", "writes"):
+            cur.execute(
+                f"DELETE FROM {table} WHERE thread_id = ? AND checkpoint_ns = ? "
+                "AND checkpoint_id NOT IN (SELECT checkpoint_id FROM _keep)",
+                (thread_id, ns),
+            )
+    repair_head(cur, thread_id)
+
+
+def _latest(cur: sqlite3.Cursor, thread_id: str, ns: str) -> str:
+    if ns == "":
+        row = cur.execute(
+            "SELECT head_checkpoint_id FROM threads t WHERE thread_id = ? AND EXISTS ("
+            "SELECT 1 FROM checkpoints c WHERE c.thread_id = t.thread_id "
+            "AND c.checkpoint_ns = '' AND c.checkpoint_id = t.head_checkpoint_id)",
+            (thread_id,),
+        ).fetchone()
+        if row:
+            return row[0]
+    return cur.execute(
+        "SELECT max(checkpoint_id) FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ?",
+        (thread_id, ns),
+    ).fetchone()[0]

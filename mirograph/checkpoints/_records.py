@@ -1,0 +1,94 @@
+"""Plain rows about threads and steps, read from indexed columns, never from blobs."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ThreadInfo:
+    """One research thread as `mirograph threads` shows it."""
+
+    thread_id: str
+    question: str | None
+    status: str | None
+    tool_calls_used: int
+    created_at: str
+    updated_at: str
+    head_checkpoint_id: str | None
+    """The branch head: the checkpoint written last; runs resume from here."""
+    parent_thread_id: str | None = None
+    parent_checkpoint_id: str | None = None
+    fork_step: int | None = None
+    settings: dict[str, Any] = field(default_factory=dict)
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class StepInfo:
+    """One checkpoint in a thread's lineage, as `mirograph history` shows it."""
+
+    checkpoint_id: str
+    parent_checkpoint_id: str | None
+    step: int | None
+    source: str | None
+    tool_calls_used: int | None
+    status: str | None
+    node: str | None
+    detail: str | None
+    created_at: str | None
+
+
+THREAD_COLUMNS = (
+    "thread_id, question, status, tool_calls_used, created_at, updated_at, "
+    "head_checkpoint_id, parent_thread_id, parent_checkpoint_id, fork_step, settings, note"
+)
+
+
+def thread_from_row(row: tuple[Any, ...]) -> ThreadInfo:
+    """Build a `ThreadInfo` from a `SELECT {THREAD_COLUMNS}` row."""
+    *head, settings, note = row
+    return ThreadInfo(*head, settings=json.loads(settings) if settings else {}, note=note)
+
+
+HISTORY_SQL = """
+WITH RECURSIVE lineage(
+    checkpoint_id, parent_checkpoint_id, step, source, tool_calls_used, status,
+    activity_node, activity_detail, created_at, depth
+) AS (
+    SELECT checkpoint_id, parent_checkpoint_id, step, source, tool_calls_used, status,
+           activity_node, activity_detail, created_at, 0
+    FROM checkpoints
+    WHERE thread_id = :thread AND checkpoint_ns = '' AND checkpoint_id = :checkpoint
+    UNION ALL
+    SELECT c.checkpoint_id, c.parent_checkpoint_id, c.step, c.source, c.tool_calls_used,
+           c.status, c.activity_node, c.activity_detail, c.created_at, l.depth + 1
+    FROM lineage l CROSS JOIN checkpoints c
+      ON c.thread_id = :thread AND c.checkpoint_ns = ''
+     AND c.checkpoint_id = l.parent_checkpoint_id
+    -- `INSERT OR REPLACE` can loop a chain; a lineage is never longer than the thread.
+    WHERE l.depth < :limit
+)
+SELECT checkpoint_id, parent_checkpoint_id, step, source, tool_calls_used, status,
+       activity_node, activity_detail, created_at
+FROM lineage ORDER BY depth DESC
+"""
+"""The lineage of one checkpoint, oldest first, in one query (CROSS JOIN pins the walk
+as the outer loop, so each step is one primary-key lookup)."""
+
+LINEAGE_IDS_SQL = """
+WITH RECURSIVE lineage(checkpoint_id, parent_checkpoint_id, depth) AS (
+    SELECT checkpoint_id, parent_checkpoint_id, 0 FROM checkpoints
+    WHERE thread_id = :thread AND checkpoint_ns = :ns AND checkpoint_id = :checkpoint
+    UNION ALL
+    SELECT c.checkpoint_id, c.parent_checkpoint_id, l.depth + 1
+    FROM lineage l CROSS JOIN checkpoints c
+      ON c.thread_id = :thread AND c.checkpoint_ns = :ns
+     AND c.checkpoint_id = l.parent_checkpoint_id
+    WHERE l.depth < :limit
+)
+SELECT checkpoint_id FROM lineage ORDER BY depth
+"""
+"""Ids of a checkpoint and its ancestors, nearest first."""

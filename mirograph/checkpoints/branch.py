@@ -1,0 +1,73 @@
+"""Branching a research thread at a tool-call step, with optional edits at the fork.
+
+`fork_thread` copies a lineage; this module speaks in research terms: `step=N` is the
+point right after the N-th tool call's result was applied, before the next planner call
+(for parallel calls: the first step boundary at or after call N). A note becomes a user
+message the planner reads next; a new budget becomes the branch's stored settings.
+"""
+
+from __future__ import annotations
+
+from langchain_core.messages import HumanMessage
+
+from mirograph.checkpoints.fork import fork_thread
+from mirograph.checkpoints.saver import MirographSaver
+from mirograph.context import ResearchContext
+from mirograph.errors import InputError
+
+NOTE_NAME = "fork_note"
+
+
+def checkpoint_for_step(saver: MirographSaver, thread_id: str, step: int) -> str:
+    """The checkpoint right after the `step`-th tool result (0: before the first planner call)."""
+    lineage = saver.history(thread_id)
+    for info in lineage:
+        if step == 0 and info.source == "loop":
+            return info.checkpoint_id
+        if info.node == "summarizer" and (info.tool_calls_used or 0) >= step > 0:
+            return info.checkpoint_id
+    made = max((info.tool_calls_used or 0 for info in lineage), default=0)
+    raise InputError(f"thread {thread_id!r} has no step {step}: it made {made} tool calls")
+
+
+def fork_at(
+    saver: MirographSaver,
+    thread_id: str,
+    settings: ResearchContext,
+    *,
+    step: int | None = None,
+    checkpoint_id: str | None = None,
+    new_thread_id: str | None = None,
+    note: str | None = None,
+) -> str:
+    """Fork `thread_id` at a step or checkpoint into a new thread; return its id.
+
+    The parent thread is never modified. `settings` (e.g. with a new budget) are stored
+    with the branch, so `mirograph resume BRANCH` continues it with them.
+    """
+    if (step is None) == (checkpoint_id is None):
+        raise InputError("give exactly one of step or checkpoint_id")
+    if checkpoint_id is None:
+        checkpoint_id = checkpoint_for_step(saver, thread_id, step or 0)
+    child = fork_thread(
+        saver, thread_id, checkpoint_id=checkpoint_id, new_thread_id=new_thread_id, note=note
+    )
+    saver.set_thread_settings(child, settings.to_dict())
+    if note:
+        add_note(saver, child, note)
+    return child
+
+
+def add_note(saver: MirographSaver, thread_id: str, note: str) -> None:
+    """Append a hint the planner reads at its next call, as if a tool round just ended."""
+    from mirograph.graphs.research import build_research_graph
+
+    graph = build_research_graph(checkpointer=saver)
+    config = {"configurable": {"thread_id": thread_id}}
+    values = graph.get_state(config).values
+    messages: list[HumanMessage] = []
+    if not values.get("messages"):  # forked before the first planner call
+        messages.append(HumanMessage(content=values["question"]))
+    messages.append(HumanMessage(content=note, name=NOTE_NAME))
+    # As the executor: its fixed edge leads to the summarizer, which routes to the planner.
+    graph.update_state(config, {"messages": messages}, as_node="executor")

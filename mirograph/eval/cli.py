@@ -1,0 +1,170 @@
+"""`mirograph eval` and `mirograph export` (registered in `mirograph.cli`).
+
+User mistakes (unreadable data, bad model string, an --out that already holds an eval
+without --resume) end with one line and exit code 2, before any work starts. Ctrl-C
+stops the eval; every finished step is saved, and `--resume` continues it (exit 3).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mirograph import _display as display
+from mirograph.checkpoints import open_checkpointer
+from mirograph.context import ResearchContext
+from mirograph.errors import InputError, MirographError, ThreadNotFound
+from mirograph.eval.data import DataFormat, load_tasks, parse_fields
+from mirograph.eval.judges import JudgeKind, default_judge_kind
+from mirograph.eval.models import resolve_eval_model
+from mirograph.eval.results import print_summary
+from mirograph.eval.runner import arun_eval
+from mirograph.eval.usage import load_prices
+
+EXIT_USAGE, EXIT_INTERRUPTED = 2, 3
+
+
+def _fail(message: str) -> typer.Exit:
+    display.err.print(f"[red]error:[/red] {message}", highlight=False)
+    return typer.Exit(EXIT_USAGE)
+
+
+def parse_budgets(text: str) -> list[int]:
+    """`8,16,32` -> [8, 16, 32]."""
+    try:
+        budgets = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise InputError(f"--scaling takes comma-separated budgets, not {text!r}") from None
+    if not budgets or min(budgets) < 1:
+        raise InputError("--scaling budgets must be positive integers, e.g. 8,16,32")
+    return budgets
+
+
+def eval_command(
+    data: Annotated[Path, typer.Argument(help="Tasks: JSONL, JSON or CSV.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for eval.sqlite and results.")],
+    model: Annotated[
+        str,
+        typer.Option(
+            help="PROVIDER:MODEL, scripted:PATH or python:MODULE:ATTR.", envvar="MIROGRAPH_MODEL"
+        ),
+    ] = "",
+    judge_model: Annotated[
+        str, typer.Option(help="Judge model; none: normalized exact match only.")
+    ] = "",
+    judge: Annotated[
+        str, typer.Option(help="equivalence, hle or browsecomp; default: by data layout.")
+    ] = "",
+    concurrency: Annotated[int, typer.Option(min=1, help="Runs in flight at once.")] = 4,
+    runs: Annotated[int, typer.Option(min=1, help="Runs per task (avg@N, pass@k).")] = 1,
+    max_tool_calls: Annotated[int, typer.Option(min=0, help="Tool-call budget per run.")] = 600,
+    limit: Annotated[int | None, typer.Option(min=1, help="Only the first N tasks.")] = None,
+    resume: Annotated[bool, typer.Option(help="Continue the eval in --out.")] = False,
+    scaling: Annotated[
+        str, typer.Option(help="Budgets for the interaction-scaling curve, e.g. 8,16,32.")
+    ] = "",
+    data_format: Annotated[
+        str, typer.Option("--format", help="auto, standard, gaia, browsecomp or hle.")
+    ] = "auto",
+    fields: Annotated[
+        str, typer.Option(help="Field mapping: question=COL,answer=COL[,id=COL][,file=COL].")
+    ] = "",
+    files: Annotated[Path | None, typer.Option(help="Folder of attached files.")] = None,
+    corpus: Annotated[Path | None, typer.Option(help="Corpus index for search_corpus.")] = None,
+    tool: Annotated[
+        list[str] | None, typer.Option("--tool", help="Enable a tool (repeatable).")
+    ] = None,
+    base_url: Annotated[str, typer.Option(help="OpenAI-compatible endpoint.")] = "",
+    rps: Annotated[
+        float | None, typer.Option(help="Model requests per second, shared by all runs.")
+    ] = None,
+    prices: Annotated[
+        Path | None, typer.Option(help='JSON price table {"provider:model": [in, out]} USD/1M.')
+    ] = None,
+) -> None:
+    """Run a benchmark: every task as a checkpointed thread, graded, summarized."""
+    try:
+        if data_format not in ("auto", "standard", "gaia", "browsecomp", "hle"):
+            raise InputError(f"unknown --format {data_format!r}")
+        fmt: DataFormat = data_format  # type: ignore[assignment]
+        tasks = load_tasks(
+            data,
+            data_format=fmt,
+            fields=parse_fields(fields) if fields else None,
+            files_dir=files,
+            limit=limit,
+        )
+        kind = judge or default_judge_kind(fmt)
+        settings = ResearchContext(
+            model=model,
+            base_url=base_url,
+            max_tool_calls=max_tool_calls,
+            corpus=str(corpus.resolve()) if corpus else "",
+            verify="rules",
+            **({"tools": tuple(tool)} if tool else {"tools": ()} if corpus else {}),
+        )
+        coroutine = arun_eval(
+            tasks,
+            out_dir=out,
+            settings=settings,
+            judge_model=resolve_eval_model(judge_model, settings) if judge_model else None,
+            judge_kind=_judge_kind(kind),
+            runs=runs,
+            concurrency=concurrency,
+            resume=resume,
+            scaling=parse_budgets(scaling) if scaling else (),
+            requests_per_second=rps,
+            prices=load_prices(prices),
+            show_progress=True,
+        )
+        report = asyncio.run(coroutine)
+    except MirographError as exc:
+        raise _fail(str(exc)) from None
+    except KeyboardInterrupt:
+        display.err.print(
+            f"interrupted — continue with: mirograph eval {data} --out {out} --resume",
+            highlight=False,
+        )
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    print_summary(report.summary, display.out)
+    display.err.print(f"[dim]results in {out}/results.jsonl and {out}/summary.json[/dim]")
+
+
+def _judge_kind(kind: str) -> JudgeKind:
+    if kind not in ("equivalence", "hle", "browsecomp"):
+        raise InputError(f"unknown --judge {kind!r}: use equivalence, hle or browsecomp")
+    return kind  # type: ignore[return-value]
+
+
+def export_command(
+    thread: Annotated[str, typer.Argument(help="The thread to export.")],
+    db: Annotated[
+        Path,
+        typer.Option(
+            "--db", help="SQLite file (an eval's DIR/eval.sqlite).", envvar="MIROGRAPH_DB"
+        ),
+    ] = Path("mirograph.sqlite"),
+    fmt: Annotated[str, typer.Option("--format", help="json or chatml.")] = "json",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to a file.")] = None,
+) -> None:
+    """Print a thread's full transcript (tool calls and results) as JSON or ChatML."""
+    from mirograph.eval.export import export_thread
+
+    try:
+        if fmt not in ("json", "chatml"):
+            raise InputError(f"--format must be json or chatml, not {fmt!r}")
+        if not db.exists():
+            raise ThreadNotFound(f"no database at {db} (pass --db)")
+        with open_checkpointer(db) as saver:
+            data = export_thread(saver, thread, fmt)  # type: ignore[arg-type]
+    except MirographError as exc:
+        raise _fail(str(exc)) from None
+    text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    if output is not None:
+        output.write_text(text + "\n", encoding="utf-8")
+    else:
+        display.out.print_json(text)

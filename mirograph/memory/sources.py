@@ -1,0 +1,121 @@
+"""The run's sources: every URL or `corpus://` URI a tool actually returned content for.
+
+Sources are derived from the transcript, never accumulated on the side, so a resumed or
+forked thread has exactly the sources of the messages it holds. Tools declare what they
+returned in `ToolMessage.artifact = {"sources": [{"url": ..., "title": ...}]}`
+(`response_format="content_and_artifact"`); error results declare nothing. A source's
+`step` is the 1-based number of the tool call that first returned it (the same numbering
+as the tool-call budget), and sources are numbered `n = 1..` in first-retrieval order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from urllib.parse import urlsplit, urlunsplit
+
+from langchain_core.messages import AIMessage, AnyMessage, ToolMessage
+
+from mirograph.state import Source
+
+__all__ = [
+    "SourceIndex",
+    "collect_sources",
+    "evidence_for",
+    "format_source",
+    "source_key",
+    "tool_results",
+]
+
+
+def source_key(url: str) -> str:
+    """A URL's identity for matching citations: case-insensitive scheme and host, http and
+    https alike, no fragment, no trailing slash, no trailing punctuation from the prose."""
+    url = url.strip().strip("<>").rstrip(".,;:!?'\")]}")
+    parts = urlsplit(url)
+    # Models write https for pages fetched over http and vice versa: the same page.
+    scheme = "http" if parts.scheme.lower() == "https" else parts.scheme.lower()
+    path = parts.path.rstrip("/")
+    return urlunsplit((scheme, parts.netloc.lower(), path, parts.query, ""))
+
+
+def _call_steps(messages: Sequence[AnyMessage]) -> dict[str, int]:
+    """Tool call id -> 1-based call number, counting calls in transcript order.
+
+    Unparsable calls count too (the planner charges them to the budget), after the
+    parsed calls of their turn, as the planner orders them.
+    """
+    steps: dict[str, int] = {}
+    for message in messages:
+        if not isinstance(message, AIMessage):
+            continue
+        ids = [call["id"] or "" for call in message.tool_calls]
+        ids += [c.get("id") or f"invalid_{n}" for n, c in enumerate(message.invalid_tool_calls)]
+        for call_id in ids:
+            steps.setdefault(call_id, len(steps) + 1)
+    return steps
+
+
+def _declared(artifact: object) -> Iterator[tuple[str, str]]:
+    """(url, title) pairs a tool artifact declares; anything else is ignored."""
+    if not isinstance(artifact, dict):
+        return
+    for item in artifact.get("sources") or []:
+        if isinstance(item, dict) and isinstance(item.get("url"), str) and item["url"].strip():
+            url = item["url"].strip()
+            title = item.get("title")
+            yield url, title.strip() if isinstance(title, str) and title.strip() else url
+
+
+def tool_results(messages: Sequence[AnyMessage]) -> Iterator[tuple[int, ToolMessage]]:
+    """Successful tool results with their call number, in transcript order."""
+    steps = _call_steps(messages)
+    for message in messages:
+        if isinstance(message, ToolMessage) and message.status != "error":
+            yield steps.get(message.tool_call_id, 0), message
+
+
+def collect_sources(messages: Sequence[AnyMessage]) -> list[Source]:
+    """The run's sources: deduplicated by URL, numbered in first-retrieval order."""
+    seen: dict[str, Source] = {}
+    results = sorted(tool_results(messages), key=lambda pair: pair[0])  # stable: ties keep order
+    for step, message in results:
+        for url, title in _declared(message.artifact):
+            key = source_key(url)
+            if key not in seen:
+                seen[key] = Source(
+                    n=len(seen) + 1, title=title, url=url, tool=message.name or "", step=step
+                )
+    return list(seen.values())
+
+
+class SourceIndex:
+    """Look up recorded sources by URL (normalized) or number."""
+
+    def __init__(self, sources: Sequence[Source]) -> None:
+        self.sources = list(sources)
+        self._by_key = {source_key(s["url"]): s for s in self.sources}
+        self._by_n = {s["n"]: s for s in self.sources}
+
+    def by_url(self, url: str) -> Source | None:
+        return self._by_key.get(source_key(url))
+
+    def by_n(self, n: int) -> Source | None:
+        return self._by_n.get(n)
+
+    def __len__(self) -> int:
+        return len(self.sources)
+
+
+def evidence_for(messages: Sequence[AnyMessage], source: Source) -> str:
+    """The content of the first successful tool result that returned `source`."""
+    key = source_key(source["url"])
+    for _step, message in tool_results(messages):
+        if any(source_key(url) == key for url, _ in _declared(message.artifact)):
+            return message.text
+    return ""
+
+
+def format_source(source: Source) -> str:
+    """One line of a Sources list: `[n] Title — <url>`."""
+    title = " ".join(source["title"].split()) or source["url"]
+    return f"[{source['n']}] {title} — <{source['url']}>"

@@ -1,0 +1,98 @@
+"""Safe loading (strict msgpack allow-list) and encryption at rest."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import ormsgpack
+import pytest
+from langgraph.checkpoint.serde.jsonplus import EXT_CONSTRUCTOR_SINGLE_ARG
+
+from mirograph.checkpoints import open_checkpointer
+from mirograph.errors import DatabaseError
+from tests.checkpoints.conftest import build_loop, config, contents, start
+
+KEY = bytes(range(32))
+
+
+def test_a_tampered_blob_cannot_call_os_system(saver, finished, db_path: Path, tmp_path: Path):
+    marker = tmp_path / "pwned"
+    payload = ormsgpack.Ext(
+        EXT_CONSTRUCTOR_SINGLE_ARG, ormsgpack.packb(("os", "system", f"touch {marker}"))
+    )
+    with sqlite3.connect(db_path) as conn:
+        conn.execute(
+            "UPDATE writes SET type = 'msgpack', value = ? "
+            "WHERE thread_id = 't1' AND channel = 'status'",
+            (ormsgpack.packb(payload),),
+        )
+
+    saver.get_tuple(config("t1"))
+    finished.get_state(config("t1"))
+    list(saver.list(config("t1")))
+
+    assert not marker.exists()
+
+
+def test_messages_round_trip_through_the_allow_list(saver, finished):
+    state = finished.get_state(config("t1"))
+
+    assert type(state.values["messages"][1]).__name__ == "AIMessage"
+    assert type(state.values["messages"][2]).__name__ == "ToolMessage"
+
+
+def test_encrypted_blobs_do_not_contain_the_transcript(tmp_path: Path):
+    path = tmp_path / "secret.sqlite"
+    with open_checkpointer(path, encryption_key=KEY) as saver:
+        build_loop(3, prefix="confidential").compile(checkpointer=saver).invoke(
+            start(), config("t1"), durability="sync"
+        )
+        saver.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    assert b"confidential" not in path.read_bytes()
+
+
+def test_encrypted_database_reads_back_with_its_key(tmp_path: Path):
+    path = tmp_path / "secret.sqlite"
+    graph = build_loop(3)
+    with open_checkpointer(path, encryption_key=KEY) as saver:
+        graph.compile(checkpointer=saver).invoke(start(), config("t1"), durability="sync")
+
+    with open_checkpointer(path, encryption_key=KEY) as saver:
+        values = graph.compile(checkpointer=saver).get_state(config("t1")).values
+
+    assert contents(values)[-2:] == ["result 3", "answer"]
+
+
+def test_encrypted_database_without_the_key_says_so(tmp_path: Path):
+    path = tmp_path / "secret.sqlite"
+    with open_checkpointer(path, encryption_key=KEY) as saver:
+        build_loop(1).compile(checkpointer=saver).invoke(start(), config("t1"), durability="sync")
+
+    with open_checkpointer(path) as saver, pytest.raises(DatabaseError, match="is encrypted"):
+        saver.get_tuple(config("t1"))
+
+
+def test_encrypted_database_with_a_wrong_key_says_so(tmp_path: Path):
+    path = tmp_path / "secret.sqlite"
+    with open_checkpointer(path, encryption_key=KEY) as saver:
+        build_loop(1).compile(checkpointer=saver).invoke(start(), config("t1"), durability="sync")
+
+    wrong_key = os.urandom(32)
+    with (
+        open_checkpointer(path, encryption_key=wrong_key) as saver,
+        pytest.raises(DatabaseError, match="wrong encryption key"),
+    ):
+        saver.get_tuple(config("t1"))
+
+
+def test_listing_an_encrypted_database_needs_no_key(tmp_path: Path):
+    path = tmp_path / "secret.sqlite"
+    with open_checkpointer(path, encryption_key=KEY) as saver:
+        build_loop(2).compile(checkpointer=saver).invoke(start(), config("t1"), durability="sync")
+
+    with open_checkpointer(path) as saver:
+        assert [s.tool_calls_used for s in saver.history("t1")][-1] == 2
+        assert saver.get_thread("t1").question == "why?"

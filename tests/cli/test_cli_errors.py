@@ -1,0 +1,87 @@
+"""Every mistake a user can make: exit code 2, one line on stderr, no traceback, data intact."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from tests.cli.conftest import cli_env, mirograph
+
+TOOL = "tests.fixtures.tools:counted_lookup"
+
+
+def assert_one_clean_line(result, expected: str) -> None:
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert lines == [f"error: {expected}"]
+    assert "Traceback" not in result.stderr
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_empty_question(tmp_path, script):
+    result = mirograph("run", "  ", "--db", str(tmp_path / "db.sqlite"), "--model",
+                       f"scripted:{script}", "--tool", TOOL)
+    assert_one_clean_line(result, "the question is empty")
+    assert not (tmp_path / "db.sqlite").exists()
+
+
+def test_unknown_thread(tmp_path, script):
+    db = tmp_path / "db.sqlite"
+    mirograph("run", "Q?", "--db", str(db), "--model", f"scripted:{script}", "--tool", TOOL,
+              "--thread", "real")
+    before = digest(db)
+    result = mirograph("resume", "ghost", "--db", str(db))
+    assert_one_clean_line(result, "no thread 'ghost' in this database (see `mirograph threads`)")
+    assert digest(db) == before
+
+
+def test_database_path_is_a_directory(tmp_path, script):
+    result = mirograph("run", "Q?", "--db", str(tmp_path), "--model", f"scripted:{script}")
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert result.stderr.startswith("error: ") and str(tmp_path) in result.stderr
+
+
+def test_database_is_not_sqlite(tmp_path, script):
+    db = tmp_path / "notes.sqlite"
+    db.write_text("these are my notes, not a database\n" * 50)
+    before = digest(db)
+    for args in (("run", "Q?", "--model", f"scripted:{script}"), ("threads",), ("resume", "t")):
+        result = mirograph(*args, "--db", str(db))
+        assert result.returncode == 2, (args, result.stderr)
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+        assert "Traceback" not in result.stderr
+    assert digest(db) == before
+
+
+def test_unknown_model_provider(tmp_path):
+    result = mirograph("run", "Q?", "--db", str(tmp_path / "db.sqlite"), "--model", "nosuch:m")
+    assert_one_clean_line(
+        result,
+        "unknown model provider 'nosuch' (use e.g. openai:, anthropic:, ollama:, mirothinker: "
+        "or scripted:)",
+    )
+    assert not (tmp_path / "db.sqlite").exists()
+
+
+def test_missing_api_key(tmp_path):
+    result = mirograph("run", "Q?", "--db", str(tmp_path / "db.sqlite"), "--model",
+                       "openai:gpt-4.1", env=cli_env())
+    assert_one_clean_line(result, "model openai:gpt-4.1 needs an API key: set OPENAI_API_KEY")
+
+
+@pytest.mark.parametrize("content", [None, "not json at all"], ids=["missing", "garbage"])
+def test_unreadable_script_file(tmp_path, content):
+    path = tmp_path / "script.json"
+    if content is not None:
+        path.write_text(content)
+    result = mirograph("run", "Q?", "--db", str(tmp_path / "db.sqlite"), "--model",
+                       f"scripted:{path}")
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"error: {'cannot read' if content is None else 'script'}")
+    assert len(result.stderr.strip().splitlines()) == 1

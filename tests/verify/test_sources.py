@@ -1,0 +1,60 @@
+"""Sources are a pure function of the transcript: what tools returned, in retrieval order."""
+
+from __future__ import annotations
+
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+
+from mirograph.memory.sources import collect_sources, format_source, source_key
+
+
+def turn(*calls: tuple[str, str]) -> AIMessage:
+    return AIMessage(
+        content="",
+        tool_calls=[{"name": name, "args": {}, "id": cid, "type": "tool_call"} for cid, name in calls],
+    )
+
+
+def result(cid: str, name: str, *urls: str, status: str = "success") -> ToolMessage:
+    artifact = {"sources": [{"url": u, "title": f"T {u[-1]}"} for u in urls]}
+    return ToolMessage(content="...", tool_call_id=cid, name=name, artifact=artifact, status=status)
+
+
+TRANSCRIPT = [
+    HumanMessage(content="q"),
+    turn(("a", "web_search"), ("b", "fetch_page")),
+    result("a", "web_search", "https://x.org/1", "https://x.org/2"),
+    result("b", "fetch_page", "https://x.org/2/"),
+    turn(("c", "fetch_page"), ("d", "search_corpus")),
+    result("c", "fetch_page", "https://gone.org/3", status="error"),
+    result("d", "search_corpus", "corpus://docs/4"),
+]
+
+
+def test_sources_are_numbered_in_first_retrieval_order_with_their_call_number():
+    assert collect_sources(TRANSCRIPT) == [
+        {"n": 1, "title": "T 1", "url": "https://x.org/1", "tool": "web_search", "step": 1},
+        {"n": 2, "title": "T 2", "url": "https://x.org/2", "tool": "web_search", "step": 1},
+        {"n": 3, "title": "T 4", "url": "corpus://docs/4", "tool": "search_corpus", "step": 4},
+    ]
+
+
+def test_an_error_result_records_no_source():
+    assert "https://gone.org/3" not in [s["url"] for s in collect_sources(TRANSCRIPT)]
+
+
+def test_a_prefix_of_the_transcript_has_a_prefix_of_the_sources():
+    assert collect_sources(TRANSCRIPT[:4]) == collect_sources(TRANSCRIPT)[:2]
+
+
+def test_results_without_an_artifact_record_nothing():
+    plain = ToolMessage(content="https://x.org/1", tool_call_id="a", name="lookup")
+    assert collect_sources([turn(("a", "lookup")), plain]) == []
+
+
+def test_url_matching_ignores_fragment_trailing_slash_scheme_and_host_case():
+    assert source_key("HTTPS://X.org/a/#part") == source_key("http://x.org/a")
+
+
+def test_a_source_line_names_number_title_and_url():
+    source = collect_sources(TRANSCRIPT)[2]
+    assert format_source(source) == "[3] T 4 — <corpus://docs/4>"
