@@ -40,10 +40,6 @@ class StockState(ResearchState):
     messages: Annotated[list[AnyMessage], add_messages]
 
 
-def content_bytes(values: dict[str, Any]) -> int:
-    return sum(len(str(m.content).encode()) for m in values.get("messages", []))
-
-
 def db_bytes(path: Path) -> int:
     """File size after folding the WAL into the main file (what a user would copy)."""
     conn = sqlite3.connect(path)
@@ -74,7 +70,6 @@ class Run:
         made = sum(1 for m in messages if m.type == "ai")
         if made in MARKS and self.db is not None:
             self.sizes[made] = db_bytes(self.db)
-            self.content[made] = sum(len(str(m.content).encode()) for m in messages[1:])
         if made >= self.calls:
             return "Done."
         return {"tool_calls": [{"name": "fetch", "args": {"n": made}}]}
@@ -85,6 +80,7 @@ class Run:
 
 
 def run_graph(run: Run, saver: Any, state_schema: type) -> None:
+    """Run the scripted graph; record the transcript's content bytes at each mark."""
     graph = build_research_graph(
         model=ScriptedChatModel(policy=run.policy),
         tools=[run.tool],
@@ -92,8 +88,14 @@ def run_graph(run: Run, saver: Any, state_schema: type) -> None:
         state_schema=state_schema,
     )
     settings = ResearchContext(verify="off", max_tool_calls=run.calls)
-    graph.invoke({"question": "q"}, {"configurable": {"thread_id": "t"}}, context=settings,
-                 durability="sync")
+    # LangGraph 1.2.24 fails on `durability` without a checkpointer: pass it only with one.
+    options = {"durability": "sync"} if saver is not None else {}
+    config = {"configurable": {"thread_id": "t"}}
+    graph.invoke({"question": "q"}, config, context=settings, **options)
+    if saver is not None:
+        messages = graph.get_state(config).values["messages"]
+        for mark in MARKS:  # the question, then (AI call, tool result) per tool call
+            run.content[mark] = sum(len(str(m.content).encode()) for m in messages[: 1 + 2 * mark])
 
 
 def timed(fn: Any) -> float:

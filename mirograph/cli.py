@@ -11,22 +11,26 @@ from __future__ import annotations
 import dataclasses
 import os
 import signal
+import sys
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
+from langgraph.types import Interrupt
 
 from mirograph import _display as display
+from mirograph import _review_prompt as review_prompt
 from mirograph.checkpoints import MirographSaver, fork_at, open_checkpointer
-from mirograph.context import AnswerFormat, ResearchContext, VerifyMode
+from mirograph.context import AnswerFormat, ResearchContext, ReviewMode, ToolProtocol, VerifyMode
 from mirograph.errors import InputError, MirographError, ThreadNotFound
 from mirograph.graphs.research import build_research_graph
 from mirograph.memory.sources import collect_sources, format_source
 from mirograph.resources import Resources
-from mirograph.runner import RunControl, RunResult, run_thread
+from mirograph.runner import Progress, RunControl, RunResult, run_thread
 
 app = typer.Typer(
     name="mirograph",
@@ -38,6 +42,7 @@ app = typer.Typer(
 
 EXIT_DONE, EXIT_FAILED, EXIT_USAGE, EXIT_PAUSED = 0, 1, 2, 3
 DEFAULT_DB = Path("mirograph.sqlite")
+HEARTBEAT_SECONDS = 30.0  # well inside the lease's staleness window for other hosts
 
 DbOption = Annotated[
     Path, typer.Option("--db", help="SQLite file holding the threads.", envvar="MIROGRAPH_DB")
@@ -69,6 +74,12 @@ def run(
         str, typer.Option(help="PROVIDER:MODEL or scripted:PATH.", envvar="MIROGRAPH_MODEL")
     ] = "",
     base_url: Annotated[str, typer.Option(help="OpenAI-compatible endpoint.")] = "",
+    api_key_env: Annotated[
+        str, typer.Option(help="Environment variable holding the API key.")
+    ] = "",
+    protocol: Annotated[
+        ToolProtocol, typer.Option(help="Tool protocol: native, mirothinker, or auto.")
+    ] = "auto",
     max_tool_calls: Annotated[int, typer.Option(min=0, help="Tool-call budget.")] = 600,
     keep_tool_results: Annotated[
         int, typer.Option(min=-1, help="Tool results shown in full (K); -1: all.")
@@ -88,6 +99,10 @@ def run(
         Path | None,
         typer.Option("--out", help="Write the report (report format) or the answer to PATH."),
     ] = None,
+    review: Annotated[
+        ReviewMode,
+        typer.Option(help="Ask a human before each tool call (tools) or the answer (answer)."),
+    ] = "none",
     as_json: JsonOption = False,
 ) -> None:
     """Research QUESTION until it is answered, saving every step to the database."""
@@ -99,11 +114,14 @@ def run(
         settings = ResearchContext(
             model=model,
             base_url=base_url,
+            api_key_env=api_key_env,
+            tool_protocol=protocol,
             max_tool_calls=max_tool_calls,
             keep_tool_results=keep_tool_results,
             corpus=str(corpus.resolve()) if corpus else "",
             verify=verify,
             answer_format=answer_format,
+            review=review,
             **({"tools": tuple(tool)} if tool else {}),
         )
         resources = resolve_resources(settings)
@@ -113,7 +131,14 @@ def run(
                 raise InputError(f"thread {thread} exists: continue it with `mirograph resume`")
             saver.set_thread_settings(thread_id, settings.to_dict())
             result = execute(saver, resources, settings, thread_id, question, as_json=as_json)
-    if out is not None and not result.paused:
+            result = answer_reviews(
+                result,
+                lambda answers: execute(
+                    saver, resources, settings, thread_id, None, as_json=as_json, resume=answers
+                ),
+                as_json=as_json,
+            )
+    if out is not None and not result.paused and not result.interrupted:
         write_output(out, result.values.get("report") or result.answer)
     finish(result, db, as_json=as_json)
 
@@ -130,14 +155,52 @@ def write_output(path: Path, text: str) -> None:
 def resume(
     thread: Annotated[str, typer.Argument(help="The thread to continue.")],
     db: DbOption = DEFAULT_DB,
+    approve: Annotated[
+        bool, typer.Option("--approve", help="Approve every pending tool call or answer.")
+    ] = False,
+    edit_args: Annotated[
+        str | None,
+        typer.Option("--edit-args", metavar="JSON", help="Run the pending tool call with these."),
+    ] = None,
+    reject: Annotated[
+        str | None,
+        typer.Option("--reject", metavar="REASON", help="Reject the pending tool calls."),
+    ] = None,
+    feedback: Annotated[
+        str | None,
+        typer.Option("--feedback", metavar="TEXT", help="Send the pending answer back."),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Continue a paused or interrupted thread from its last checkpoint."""
+    """Continue a paused or interrupted thread from its last checkpoint.
+
+    A thread waiting for a human review is answered with one of the flags, or, on a
+    terminal, at a prompt.
+    """
     with user_errors(), open_existing(db) as saver:
         settings = thread_settings(saver, thread)
+        answers = review_prompt.flag_decisions(
+            pending_reviews(saver, thread),
+            approve=approve,
+            edit_args=edit_args,
+            reject=reject,
+            feedback=feedback,
+        )
         resources = resolve_resources(settings)
-        result = execute(saver, resources, settings, thread, None, as_json=as_json)
+        result = answer_reviews(
+            execute(saver, resources, settings, thread, None, as_json=as_json, resume=answers),
+            lambda more: execute(
+                saver, resources, settings, thread, None, as_json=as_json, resume=more
+            ),
+            as_json=as_json,
+        )
     finish(result, db, as_json=as_json)
+
+
+def pending_reviews(saver: MirographSaver, thread_id: str) -> tuple[Interrupt, ...]:
+    """The interrupts a thread waits on (its head checkpoint's), without running anything."""
+    graph = build_research_graph(checkpointer=saver)
+    return graph.get_state({"configurable": {"thread_id": thread_id}}).interrupts
 
 
 @app.command()
@@ -301,8 +364,12 @@ def execute(
     question: str | None,
     *,
     as_json: bool,
+    resume: dict[str, Any] | None = None,
 ) -> RunResult:
-    """Run a thread under its lease, turning SIGINT/SIGTERM into a drain."""
+    """Run a thread under its lease, turning SIGINT/SIGTERM into a drain.
+
+    `resume` answers the reviews the thread waits for (`{interrupt_id: decision}`).
+    """
     graph = build_research_graph(
         model=resources.model,
         tools=resources.tools,
@@ -311,16 +378,42 @@ def execute(
         checkpointer=saver,
     )
     control = RunControl()
-    with saver.acquire_lease(thread_id), drain_on_signals(control):
-        with display.live_progress(not as_json) as on_progress:
-            return run_thread(
-                graph,
-                thread_id=thread_id,
-                settings=settings,
-                question=question,
-                control=control,
-                on_progress=on_progress,
-            )
+    with (
+        saver.acquire_lease(thread_id) as lease,
+        drain_on_signals(control),
+        display.live_progress(not as_json) as draw,
+    ):
+        beat = time.monotonic()
+
+        def on_progress(progress: Progress) -> None:
+            nonlocal beat
+            if time.monotonic() - beat > HEARTBEAT_SECONDS:
+                lease.heartbeat()
+                beat = time.monotonic()
+            draw(progress)
+
+        return run_thread(
+            graph,
+            thread_id=thread_id,
+            settings=settings,
+            question=question,
+            control=control,
+            on_progress=on_progress,
+            resume=resume,
+        )
+
+
+def answer_reviews(
+    result: RunResult, go_on: Callable[[dict[str, Any]], RunResult], *, as_json: bool
+) -> RunResult:
+    """On a terminal, ask the human about each pending review and go on with the answers.
+
+    Off a terminal (or with --json) the result is returned as it is: `finish` says how to
+    answer with `mirograph resume`. No lease is held while the human thinks.
+    """
+    while result.interrupted and not as_json and sys.stdin.isatty():
+        result = go_on(review_prompt.prompt_decisions(result.interrupts, display.err))
+    return result
 
 
 @contextmanager
@@ -361,6 +454,18 @@ def finish(result: RunResult, db: Path, *, as_json: bool) -> NoReturn:
             display.print_result(data, as_json=True)
         display.err.print(line, highlight=False)
         raise typer.Exit(EXIT_PAUSED)
+    if result.interrupted:
+        if as_json:
+            reviews = [{"id": i.id, "value": i.value} for i in result.interrupts]
+            display.print_result({**data, "interrupts": reviews}, as_json=True)
+        waiting = "\n".join(f"  - {review_prompt.describe(i)}" for i in result.interrupts)
+        display.err.print(
+            f"waiting for review:\n{waiting}\ncontinue with: mirograph resume "
+            f"{result.thread_id} --db {db}  (prompts on a terminal; or --approve, "
+            "--edit-args JSON, --reject REASON, --feedback TEXT)",
+            highlight=False,
+        )
+        raise typer.Exit(EXIT_PAUSED)
     display.print_result(data, as_json=as_json)
     raise typer.Exit(EXIT_FAILED if result.status == "failed" else EXIT_DONE)
 
@@ -384,3 +489,8 @@ def thread_settings(saver: MirographSaver, thread_id: str) -> ResearchContext:
 
 def main() -> None:
     app()
+
+from mirograph.eval.cli import eval_command, export_command  # noqa: E402
+
+app.command("eval")(eval_command)
+app.command("export")(export_command)

@@ -8,6 +8,7 @@ distinct setting (cached), so nodes never read the environment or build clients.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import os
 import threading
@@ -87,25 +88,17 @@ class Resources:
         if role != "planner" and not own_spec and self.model is not None:
             return self.model
         spec = own_spec or settings.model
-        key = (
-            spec,
-            settings.base_url,
-            settings.api_key_env,
-            settings.temperature,
-            settings.top_p,
-            settings.max_tokens,
-        )
+        options = {
+            "base_url": settings.base_url,
+            "api_key_env": settings.api_key_env,
+            "temperature": settings.temperature,
+            "top_p": settings.top_p,
+            "max_tokens": settings.max_tokens,
+            "tool_protocol": settings.tool_protocol,
+        }
         return self._cached(
-            key,
-            lambda: resolve_model(
-                spec,
-                base_url=settings.base_url,
-                api_key_env=settings.api_key_env,
-                temperature=settings.temperature,
-                top_p=settings.top_p,
-                max_tokens=settings.max_tokens,
-                env=self.env,
-            ),
+            (spec, *options.values()),
+            lambda: resolve_model(spec, env=self.env, **options),  # type: ignore[arg-type]
         )
 
     def count_tokens(self, messages: Sequence[BaseMessage]) -> int:
@@ -117,7 +110,8 @@ class Resources:
         if self.tools is not None:
             return {t.name: t for t in self.tools}
         return self._cached(
-            ("tools", settings), lambda: {t.name: t for t in self.tool_factory(settings)}
+            ("tools", _hashable(settings)),
+            lambda: {t.name: t for t in self.tool_factory(settings)},
         )
 
     def _cached(self, key: object, build: Callable[[], object]):  # type: ignore[no-untyped-def]
@@ -125,3 +119,11 @@ class Resources:
             if key not in self._cache:
                 self._cache[key] = build()
             return self._cache[key]
+
+
+def _hashable(settings: ResearchContext) -> tuple[object, ...]:
+    """A cache key for settings; those from JSON (Studio, the SDK) hold lists, not tuples."""
+    return tuple(
+        (f.name, tuple(v) if isinstance(v := getattr(settings, f.name), list) else v)
+        for f in dataclasses.fields(settings)
+    )

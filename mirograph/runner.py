@@ -4,6 +4,10 @@
 before the next step starts), reports progress to a callback, and honours a drain request
 from `RunControl` (signals, another thread, a UI) at the next checkpoint boundary, so a
 paused run has lost nothing and resumes with `graph.invoke(None, config)`.
+
+A run with human review (`review="tools" | "answer"`) stops at `interrupt()`s: the result
+lists them (`RunResult.interrupts`), and `run_thread(..., resume={interrupt_id: decision})`
+answers them and goes on (see `mirograph.review` for the decisions).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from langgraph.graph.state import CompiledStateGraph
-from langgraph.types import Durability
+from langgraph.types import Command, Durability, Interrupt
 
 from mirograph.context import ResearchContext
 from mirograph.memory.progress import is_progress_event
@@ -64,6 +68,12 @@ class RunResult:
     tool_calls_used: int
     paused: bool
     values: dict[str, Any]
+    interrupts: tuple[Interrupt, ...] = ()
+    """Reviews the run waits for (status `interrupted`); answer them with `resume=`."""
+
+    @property
+    def interrupted(self) -> bool:
+        return bool(self.interrupts)
 
 
 def run_thread(
@@ -75,8 +85,16 @@ def run_thread(
     control: RunControl | None = None,
     on_progress: Callable[[Progress], None] | None = None,
     durability: Durability = "sync",
+    resume: dict[str, Any] | None = None,
 ) -> RunResult:
-    """Start (`question` given) or resume (`question=None`) a thread until done or drained."""
+    """Start (`question` given) or continue (`question=None`) a thread until it is done,
+    drained, or waiting for a human review.
+
+    `resume` answers pending interrupts: `{interrupt_id: decision}` (one map for all of
+    them, as LangGraph needs when parallel tool calls wait at once).
+    """
+    if question is not None and resume is not None:
+        raise ValueError("give a question to start a thread, or resume= to continue one")
     control = control or RunControl()
     config = thread_config(thread_id, settings)
     progress = Progress(thread_id, settings.max_tool_calls, settings.context_window_tokens)
@@ -85,8 +103,13 @@ def run_thread(
         progress.tool_calls_used = values.get("tool_calls_used", 0)
         progress.view_tokens = values.get("view_tokens", 0)
     paused = False
+    interrupts: list[Interrupt] = []
+    if resume is not None:
+        graph_input: Any = Command(resume=resume)
+    else:
+        graph_input = {"question": question} if question is not None else None
     stream = graph.stream(
-        {"question": question} if question is not None else None,
+        graph_input,
         config,
         context=settings,
         stream_mode=["updates", "checkpoints", "custom"],
@@ -104,17 +127,31 @@ def run_thread(
             _started(progress, chunk)
         else:
             for node, update in chunk.items():
-                _advance(progress, node, update)
+                if node == "__interrupt__":
+                    interrupts.extend(update)
+                else:
+                    _advance(progress, node, update)
         if on_progress:
             on_progress(progress)
-    values = dict(graph.get_state(config).values) if graph.checkpointer is not None else {}
+    values: dict[str, Any] = {}
+    if graph.checkpointer is not None:
+        snapshot = graph.get_state(config)
+        values = dict(snapshot.values)
+        interrupts = list(snapshot.interrupts)  # the saved truth, also for earlier legs
+    if paused:
+        status = "paused"
+    elif interrupts:
+        status = "interrupted"
+    else:
+        status = values.get("status", "failed")
     return RunResult(
         thread_id=thread_id,
-        status="paused" if paused else values.get("status", "failed"),
+        status=status,
         answer=values.get("answer", ""),
         tool_calls_used=values.get("tool_calls_used", progress.tool_calls_used),
         paused=paused,
         values=values,
+        interrupts=tuple(interrupts),
     )
 
 

@@ -16,9 +16,9 @@ import typer
 
 from mirograph import _display as display
 from mirograph.checkpoints import open_checkpointer
-from mirograph.context import ResearchContext
+from mirograph.context import ResearchContext, VerifyMode
 from mirograph.errors import InputError, MirographError, ThreadNotFound
-from mirograph.eval.data import DataFormat, load_tasks, parse_fields
+from mirograph.eval.data import DataFormat, detect_format, load_tasks, parse_fields, read_rows
 from mirograph.eval.judges import JudgeKind, default_judge_kind
 from mirograph.eval.models import resolve_eval_model
 from mirograph.eval.results import print_summary
@@ -79,11 +79,13 @@ def eval_command(
         list[str] | None, typer.Option("--tool", help="Enable a tool (repeatable).")
     ] = None,
     base_url: Annotated[str, typer.Option(help="OpenAI-compatible endpoint.")] = "",
+    verify: Annotated[VerifyMode, typer.Option(help="Answer verification.")] = "auto",
     rps: Annotated[
         float | None, typer.Option(help="Model requests per second, shared by all runs.")
     ] = None,
     prices: Annotated[
-        Path | None, typer.Option(help='JSON price table {"provider:model": [in, out]} USD/1M.')
+        Path | None,
+        typer.Option(help='Prices, JSON {"provider:model": \\[in, out]} USD/1M tokens.'),
     ] = None,
 ) -> None:
     """Run a benchmark: every task as a checkpointed thread, graded, summarized."""
@@ -98,13 +100,16 @@ def eval_command(
             files_dir=files,
             limit=limit,
         )
-        kind = judge or default_judge_kind(fmt)
+        if not judge and not fields:
+            layout = fmt if fmt != "auto" else detect_format(read_rows(data)[0])
+            judge = default_judge_kind(layout)
+        kind = judge or "equivalence"
         settings = ResearchContext(
             model=model,
             base_url=base_url,
             max_tool_calls=max_tool_calls,
             corpus=str(corpus.resolve()) if corpus else "",
-            verify="rules",
+            verify=verify,
             **({"tools": tuple(tool)} if tool else {"tools": ()} if corpus else {}),
         )
         coroutine = arun_eval(

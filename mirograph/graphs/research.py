@@ -27,6 +27,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 
 from mirograph.context import ResearchContext
+from mirograph.memory import TokenCounter
 from mirograph.nodes.executor import executor
 from mirograph.nodes.finalizer import finalizer
 from mirograph.nodes.planner import planner
@@ -57,6 +58,7 @@ def build_research_graph(
     summarizer_model: BaseChatModel | None = None,
     verifier_model: BaseChatModel | None = None,
     tool_factory: ToolFactory = default_tool_factory,
+    token_counter: TokenCounter | None = None,
     state_schema: type[Any] = ResearchState,
     name: str = "research",
     **overrides: Callable[..., Any],
@@ -64,9 +66,10 @@ def build_research_graph(
     """Compile the research graph.
 
     Models and tools given here are used as they are; those not given are resolved from
-    each run's `ResearchContext` (model strings, enabled tools). Pass a node by name
-    (`planner=my_planner`) to replace it; a replacement that takes a `resources` keyword
-    gets the run's `Resources` like the built-in nodes do. `state_schema` may extend
+    each run's `ResearchContext` (model strings, enabled tools). `token_counter` replaces
+    the offline token estimate with an exact count (e.g. the provider's tokenizer).
+    Pass a node by name (`planner=my_planner`) to replace it; a replacement that takes a
+    `resources` keyword gets the run's `Resources` like the built-in nodes do. `state_schema` may extend
     `ResearchState` with keys of your own nodes.
     """
     unknown = set(overrides) - set(NODES)
@@ -78,6 +81,7 @@ def build_research_graph(
         verifier_model=verifier_model,
         tools=tools,
         tool_factory=tool_factory,
+        token_counter=token_counter,
     )
     builder = StateGraph(
         state_schema,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Sequence
+from functools import lru_cache
 
 from langchain_core.messages import (
     AIMessage,
@@ -145,6 +146,12 @@ def stub_old_results(messages: Sequence[AnyMessage], keep: int) -> list[AnyMessa
     positions = [i for i, m in enumerate(messages) if isinstance(m, ToolMessage)]
     stale = set(positions[: max(0, len(positions) - keep)])
     return [
-        m.model_copy(update={"content": OMITTED, "artifact": None}) if i in stale else m
+        _stub(m.tool_call_id, m.name, m.id, m.status) if i in stale else m
         for i, m in enumerate(messages)
     ]
+
+
+@lru_cache(maxsize=8192)
+def _stub(tool_call_id: str, name: str | None, id: str | None, status: str) -> ToolMessage:
+    """The stand-in of an old result; cached, as every view rebuilds the same stubs."""
+    return ToolMessage(content=OMITTED, tool_call_id=tool_call_id, name=name, id=id, status=status)

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from mirograph.context import ResearchContext
 from mirograph.memory import truncate_result
 from mirograph.resources import Resources
+from mirograph.review import ToolDecision, mark_edited, rejected_message, review_tool_call
 from mirograph.state import ToolTask
 
 log = logging.getLogger(__name__)
@@ -28,20 +29,34 @@ log = logging.getLogger(__name__)
 def executor(
     task: ToolTask, runtime: Runtime[ResearchContext], *, resources: Resources
 ) -> dict[str, Any]:
-    """Run the task's tool call; never raise for a tool's or the model's mistake."""
+    """Run the task's tool call; never raise for a tool's or the model's mistake.
+
+    With `review="tools"` a reviewer approves, edits or rejects the call first; the pause
+    comes before anything else because a resumed node re-runs from its start.
+    """
     call = task["tool_call"]
+    decision = ToolDecision("approve")
+    if runtime.context.review == "tools" and "error" not in task:
+        decision = review_tool_call(call, task["step"])
+    if decision.action == "edit":
+        call = {**call, "args": decision.args or {}}
     tools = resources.tools_for(runtime.context)
     if "error" in task:
         message = _error(call, task["error"])
+    elif decision.action == "reject":
+        message = rejected_message(call, decision.reason)
     elif (tool := tools.get(call["name"])) is None:
         known = ", ".join(sorted(tools)) or "none"
         message = _error(call, f"Error: unknown tool {call['name']!r}. Available tools: {known}.")
     else:
         message = _run(tool, call)
+    if decision.action == "edit":
+        message = mark_edited(message, call["args"])
     message = _truncated(message, runtime.context.max_tool_result_chars)
+    ran = task["step"] and decision.action != "reject"
     return {
         "messages": [message],
-        "tool_calls_used": 1 if task["step"] else 0,
+        "tool_calls_used": 1 if ran else 0,
         "activity": {"node": "executor", "detail": call["name"]},
     }
 

@@ -148,7 +148,7 @@ def feedback_text(verdict: dict[str, Any]) -> str:
     parts = list(verdict.get("problems") or [])
     missing = verdict.get("missing") or []
     if missing:
-        parts.append("Still missing: " + "; ".join(missing) + ".")
+        parts.append("Still missing: " + "; ".join(m.rstrip(". ") for m in missing) + ".")
     return load_prompt("verifier_feedback").format(problems=" ".join(parts) or "unsupported.")
 
 

@@ -45,7 +45,9 @@ def test_renumbering_maps_the_models_numbers_to_recorded_ones():
 
 
 def test_short_answers_keep_resolved_citations_as_written():
-    rewrite = rewrite_citations("42 (http://a.test/one) not (https://b.test)", SOURCES, renumber=False)
+    rewrite = rewrite_citations(
+        "42 (http://a.test/one) not (https://b.test)", SOURCES, renumber=False
+    )
     assert (rewrite.text, rewrite.removed) == ("42 (http://a.test/one) not", ["https://b.test"])
 
 

@@ -10,7 +10,9 @@ from mirograph.memory.sources import collect_sources, format_source, source_key
 def turn(*calls: tuple[str, str]) -> AIMessage:
     return AIMessage(
         content="",
-        tool_calls=[{"name": name, "args": {}, "id": cid, "type": "tool_call"} for cid, name in calls],
+        tool_calls=[
+            {"name": name, "args": {}, "id": cid, "type": "tool_call"} for cid, name in calls
+        ],
     )
 
 

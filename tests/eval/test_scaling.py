@@ -1,0 +1,61 @@
+"""Must show 4: the interaction-scaling curve from forks of finished trajectories."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from mirograph.checkpoints import StepInfo
+from mirograph.eval import fork_point
+from tests.eval.conftest import run_synthetic
+
+BUDGETS = [1, 2, 3, 4, 8]
+
+
+@pytest.fixture
+def report(tmp_path, settings):
+    return run_synthetic(tmp_path / "out", settings, concurrency=4, scaling=BUDGETS)
+
+
+def test_curve_follows_the_step_where_the_agent_finds_the_answer(report):
+    # 7 right at 1 call (t17 needs none; t20 is always wrong), +5 at 2, +4 at 3, +3 at 4.
+    assert report.summary["scaling"]["budgets"] == BUDGETS
+    assert report.summary["scaling"]["accuracy"] == [0.35, 0.6, 0.8, 0.95, 0.95]
+
+
+def test_only_trajectories_longer_than_the_budget_are_forked(report):
+    # Budget b forks every task needing more than b calls: 12 + 7 + 3 + 0 + 0.
+    assert (report.summary["scaling"]["forks"], report.summary["scaling"]["trajectories"]) == (
+        22,
+        20,
+    )
+
+
+def test_plot_is_written_as_png(report, tmp_path):
+    png = tmp_path / "out" / "scaling.png"
+    assert report.summary["scaling"]["plot"] == str(png)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_forks_answer_now_and_leave_their_parent_untouched(report, tmp_path):
+    with sqlite3.connect(tmp_path / "out" / "eval.sqlite") as conn:
+        fork = conn.execute(
+            "SELECT parent_thread_id, tool_calls_used, status FROM threads WHERE thread_id = ?",
+            ("t16.r1@b2",),
+        ).fetchone()
+        parent = conn.execute(
+            "SELECT tool_calls_used, status FROM threads WHERE thread_id = 't16.r1'"
+        ).fetchone()
+    assert (fork, parent) == (("t16.r1", 2, "exhausted"), (4, "done"))
+
+
+def step(n: int, node: str, calls: int | None, source: str = "loop") -> StepInfo:
+    return StepInfo(f"c{n}", None, n, source, calls, None, node, None, None)
+
+
+def test_fork_point_is_after_the_last_round_within_the_budget():
+    history = [step(-1, "", None, "input"), step(0, "", None), step(1, "planner", None),
+               step(2, "executor", 3), step(3, "summarizer", 3), step(4, "planner", 3),
+               step(5, "executor", 5), step(6, "summarizer", 5)]  # fmt: skip
+    assert [fork_point(history, b) for b in (2, 3, 4, 5, 9)] == ["c0", "c3", "c3", "c6", "c6"]
