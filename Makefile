@@ -17,9 +17,9 @@ $(VENV)/.installed: pyproject.toml
 demo: install
 	rm -rf $(DEMO) && mkdir -p $(DEMO)
 	$(BIN)/mirograph index examples/corpus --corpus $(DEMO)/corpus.sqlite
-	$(BIN)/mirograph run "Which animal did the Goat Island Project reintroduce, and when?" \
+	$(BIN)/mirograph run "How many tool calls can MiroThinker v1.0 make per task, and in what context window?" \
 		--model scripted:examples/demo-script.json --corpus $(DEMO)/corpus.sqlite \
-		--tool search_corpus --db $(DEMO)/mirograph.sqlite --thread demo
+		--db $(DEMO)/mirograph.sqlite --thread demo
 	$(BIN)/mirograph show demo --db $(DEMO)/mirograph.sqlite
 
 test: install

@@ -484,7 +484,17 @@ def thread_settings(saver: MirographSaver, thread_id: str) -> ResearchContext:
     info = saver.get_thread(thread_id)
     if info is None:
         raise ThreadNotFound(f"no thread {thread_id!r} in this database (see `mirograph threads`)")
-    return ResearchContext.from_dict(info.settings or {})
+    return ResearchContext.from_dict(info.settings or server_run_settings(saver, thread_id))
+
+
+def server_run_settings(saver: MirographSaver, thread_id: str) -> dict[str, Any]:
+    """Settings of a thread started through `langgraph dev` (Studio, the SDK).
+
+    The API server stores no settings row, but copies each run's context into the metadata
+    of its checkpoints; `ResearchContext.from_dict` keeps only the setting names.
+    """
+    saved = saver.get_tuple({"configurable": {"thread_id": thread_id}})
+    return dict(saved.metadata) if saved is not None else {}
 
 
 def main() -> None:

@@ -31,6 +31,7 @@ from mirograph.memory.sources import collect_sources, evidence_for, format_sourc
 from mirograph.models.boxed import extract_boxed, strip_think
 from mirograph.prompts import load_prompt
 from mirograph.resources import Resources
+from mirograph.review import answer_review
 from mirograph.state import ResearchState, Source
 from mirograph.testing import ScriptedChatModel
 
@@ -72,6 +73,10 @@ def verifier(
 ) -> Command[Literal["planner", "finalizer"]]:
     """Accept the candidate answer, or send concrete feedback back to the planner."""
     settings = runtime.context
+    if settings.review == "answer":  # first: a resumed node re-runs from its start
+        reviewed = answer_review(state.get("messages", []))
+        if reviewed is not None:
+            return Command(update=reviewed, goto="planner")
     if settings.verify == "off":
         return Command(goto="finalizer")
     messages = state.get("messages", [])

@@ -8,6 +8,7 @@ the caller's namespace; every later socket is made inside PID's. Needs CAP_SYS_A
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import socket
@@ -36,10 +37,8 @@ def pipe(source: socket.socket, sink: socket.socket) -> None:
         pass  # the other side closed: nothing left to forward
     finally:
         for sock in (source, sink):
-            try:
+            with contextlib.suppress(OSError):  # already closed by the other pipe
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
 
 def serve(client: socket.socket, port: int) -> None:

@@ -45,3 +45,5 @@ def _hook(event: str, args: tuple) -> None:
 
 if _LOG:
     sys.addaudithook(_hook)
+    with open(f"{_LOG}.installed", "a", encoding="utf-8") as marker:
+        marker.write(f"{os.getpid()}\n")  # proves the hook watched the server
