@@ -13,6 +13,7 @@ loading the latest state and of resuming to the first new step.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import sqlite3
 import statistics
@@ -75,7 +76,7 @@ class Run:
         return {"tool_calls": [{"name": "fetch", "args": {"n": made}}]}
 
     def rounds_ms(self) -> float:
-        rounds = [b - a for a, b in zip(self.stamps, self.stamps[1:], strict=False)]
+        rounds = [b - a for a, b in itertools.pairwise(self.stamps)]
         return statistics.mean(rounds[-50:]) * 1000
 
 
@@ -107,9 +108,14 @@ def timed(fn: Any) -> float:
 def mirograph_timings(db: Path, calls: int) -> dict[str, float]:
     """history / latest state / resume-to-first-step, each as a user meets it."""
     env = {**os.environ, "LANGSMITH_TRACING": "false"}
-    history = timed(lambda: subprocess.run(
-        [sys.executable, "-m", "mirograph", "history", "t", "--db", str(db), "--json"],
-        check=True, capture_output=True, env=env))
+    history = timed(
+        lambda: subprocess.run(
+            [sys.executable, "-m", "mirograph", "history", "t", "--db", str(db), "--json"],
+            check=True,
+            capture_output=True,
+            env=env,
+        )
+    )
     with open_checkpointer(db) as saver:
         graph = build_research_graph(model=ScriptedChatModel(responses=["x"]), checkpointer=saver)
         config = {"configurable": {"thread_id": "t"}}
@@ -118,7 +124,9 @@ def mirograph_timings(db: Path, calls: int) -> dict[str, float]:
         # Resume from the checkpoint before the last planner call, as after a crash there.
         fork_at = next(s for s in reversed(steps) if s.tool_calls_used == calls - 1)
         first_step: list[float] = []
-        model = ScriptedChatModel(policy=lambda m: first_step.append(time.perf_counter()) or "Done.")
+        model = ScriptedChatModel(
+            policy=lambda m: first_step.append(time.perf_counter()) or "Done."
+        )
         resumed = build_research_graph(model=model, checkpointer=saver)
         past = {"configurable": {"thread_id": "t", "checkpoint_id": fork_at.checkpoint_id}}
         start = time.perf_counter()
@@ -138,8 +146,9 @@ def main() -> None:
         run_graph(bare, None, ResearchState)
         runs: dict[str, Run] = {}
         if not args.skip_stock:
-            stock = runs["stock SqliteSaver"] = Run(args.calls, args.result_bytes,
-                                                     Path(tmp, "stock.sqlite"))
+            stock = runs["stock SqliteSaver"] = Run(
+                args.calls, args.result_bytes, Path(tmp, "stock.sqlite")
+            )
             conn = sqlite3.connect(stock.db, check_same_thread=False)
             conn.execute("PRAGMA journal_mode=WAL")
             run_graph(stock, SqliteSaver(conn), StockState)
@@ -148,17 +157,26 @@ def main() -> None:
         with open_checkpointer(ours.db) as saver:
             run_graph(ours, saver, ResearchState)
         marks = [m for m in MARKS if m <= args.calls]
-        print(f"{'saver':<18} | " + " | ".join(f"{'MB @' + str(m):>9}" for m in marks)
-              + f" | {'× content':>9} | {'ms/step':>7} | {'× none':>6}")
+        print(
+            f"{'saver':<18} | "
+            + " | ".join(f"{'MB @' + str(m):>9}" for m in marks)
+            + f" | {'× content':>9} | {'ms/step':>7} | {'× none':>6}"
+        )
         print("-" * (50 + 12 * len(marks)))
-        print(f"{'none':<18} | " + " | ".join(f"{'-':>9}" for _ in marks)
-              + f" | {'-':>9} | {bare.rounds_ms():>7.2f} | {1:>6.2f}")
+        print(
+            f"{'none':<18} | "
+            + " | ".join(f"{'-':>9}" for _ in marks)
+            + f" | {'-':>9} | {bare.rounds_ms():>7.2f} | {1:>6.2f}"
+        )
         for label, run in runs.items():
             last = marks[-1]
             ratio = run.sizes[last] / run.content[last]
-            print(f"{label:<18} | " + " | ".join(f"{run.sizes[m] / 1e6:>9.2f}" for m in marks)
-                  + f" | {ratio:>9.2f} | {run.rounds_ms():>7.2f} | "
-                  f"{run.rounds_ms() / bare.rounds_ms():>6.2f}")
+            print(
+                f"{label:<18} | "
+                + " | ".join(f"{run.sizes[m] / 1e6:>9.2f}" for m in marks)
+                + f" | {ratio:>9.2f} | {run.rounds_ms():>7.2f} | "
+                f"{run.rounds_ms() / bare.rounds_ms():>6.2f}"
+            )
         print(f"\ntranscript content at {marks[-1]} calls: {ours.content[marks[-1]] / 1e6:.2f} MB")
         if "stock SqliteSaver" in runs:
             stock = runs["stock SqliteSaver"]

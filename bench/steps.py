@@ -11,6 +11,7 @@ checkpoint writes. Prints a table for N = 100/300/600.
 from __future__ import annotations
 
 import argparse
+import itertools
 import statistics
 import tempfile
 import time
@@ -43,14 +44,15 @@ def scripted_run(n: int, result_bytes: int, db: Path | None) -> tuple[list[float
     config = {"configurable": {"thread_id": f"bench-{n}"}}
     start = time.perf_counter()
     if db is None:
-        build_research_graph(model=model, tools=[fetch]).invoke({"question": "q"}, config,
-                                                                context=settings)
+        build_research_graph(model=model, tools=[fetch]).invoke(
+            {"question": "q"}, config, context=settings
+        )
     else:
         with open_checkpointer(db) as saver:
             graph = build_research_graph(model=model, tools=[fetch], checkpointer=saver)
             graph.invoke({"question": "q"}, config, context=settings, durability="sync")
     total = time.perf_counter() - start
-    return [b - a for a, b in zip(stamps, stamps[1:], strict=False)], total
+    return [b - a for a, b in itertools.pairwise(stamps)], total
 
 
 def main() -> None:
@@ -59,8 +61,10 @@ def main() -> None:
     parser.add_argument("--result-bytes", type=int, default=4096)
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
-    print(f"{'tool calls':>10} | {'saver':<13} | {'ms/step (last 50)':>17} | "
-          f"{'ms/step (mean)':>14} | {'total s':>7}")
+    print(
+        f"{'tool calls':>10} | {'saver':<13} | {'ms/step (last 50)':>17} | "
+        f"{'ms/step (mean)':>14} | {'total s':>7}"
+    )
     print("-" * 74)
     with tempfile.TemporaryDirectory() as tmp:
         for n in sizes:

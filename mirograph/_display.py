@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.live import Live
@@ -16,7 +16,8 @@ from rich.markdown import Markdown
 from rich.table import Table
 from rich.text import Text
 
-from mirograph.runner import Progress
+if TYPE_CHECKING:
+    from mirograph.runner import Progress
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -78,8 +79,14 @@ def threads_table(rows: list[dict[str, Any]]) -> Table:
 def history_table(steps: list[Any]) -> Table:
     table = Table("#", "tool calls", "node", "detail", "status", "checkpoint")
     for n, step in enumerate(steps):
-        table.add_row(str(n), str(step.tool_calls_used or 0), step.node or step.source or "",
-                      _short(step.detail or "", 40), step.status or "", step.checkpoint_id)
+        table.add_row(
+            str(n),
+            str(step.tool_calls_used or 0),
+            step.node or step.source or "",
+            _short(step.detail or "", 40),
+            step.status or "",
+            step.checkpoint_id,
+        )
     return table
 
 

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from langgraph.types import Interrupt
 from rich.console import Console
 from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.prompt import Prompt
 
 from mirograph.errors import InputError
+
+if TYPE_CHECKING:
+    from langgraph.types import Interrupt
 
 Decisions = dict[str, Any]
 ATTEMPTS = 3

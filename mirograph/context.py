@@ -116,6 +116,13 @@ class ResearchContext:
         str, _doc("System prompt", "Replaces the default planner prompt; empty: default.")
     ] = ""
 
+    def __post_init__(self) -> None:
+        # Settings sent as JSON (Studio, the SDK) hold lists; tuples keep the context hashable.
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, list):
+                object.__setattr__(self, f.name, tuple(value))
+
     def replace(self, **changes: Any) -> ResearchContext:
         """A copy with some settings changed (the context is frozen)."""
         return dataclasses.replace(self, **changes)
@@ -132,8 +139,4 @@ class ResearchContext:
     def from_dict(cls, data: dict[str, Any]) -> ResearchContext:
         """Settings stored with a thread; unknown keys (older versions) are ignored."""
         names = {f.name: f for f in dataclasses.fields(cls)}
-        kwargs = {}
-        for key, value in data.items():
-            if key in names:
-                kwargs[key] = tuple(value) if isinstance(value, list) else value
-        return cls(**kwargs)
+        return cls(**{key: value for key, value in data.items() if key in names})

@@ -8,7 +8,6 @@ distinct setting (cached), so nodes never read the environment or build clients.
 
 from __future__ import annotations
 
-import dataclasses
 import importlib
 import os
 import threading
@@ -110,7 +109,7 @@ class Resources:
         if self.tools is not None:
             return {t.name: t for t in self.tools}
         return self._cached(
-            ("tools", _hashable(settings)),
+            ("tools", settings),
             lambda: {t.name: t for t in self.tool_factory(settings)},
         )
 
@@ -119,11 +118,3 @@ class Resources:
             if key not in self._cache:
                 self._cache[key] = build()
             return self._cache[key]
-
-
-def _hashable(settings: ResearchContext) -> tuple[object, ...]:
-    """A cache key for settings; those from JSON (Studio, the SDK) hold lists, not tuples."""
-    return tuple(
-        (f.name, tuple(v) if isinstance(v := getattr(settings, f.name), list) else v)
-        for f in dataclasses.fields(settings)
-    )

@@ -19,10 +19,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from langgraph.graph.state import CompiledStateGraph
-from langgraph.types import Command, Durability, Interrupt
+from langgraph.types import Command, Durability, Interrupt, StateSnapshot
 
+from mirograph.checkpoints.saver import MirographSaver
 from mirograph.context import ResearchContext
 from mirograph.memory.progress import is_progress_event
+
+HEARTBEAT_SECONDS = 30.0
+"""How often a running thread refreshes its lease (well inside the staleness window)."""
 
 
 class RunControl:
@@ -91,10 +95,52 @@ def run_thread(
     drained, or waiting for a human review.
 
     `resume` answers pending interrupts: `{interrupt_id: decision}` (one map for all of
-    them, as LangGraph needs when parallel tool calls wait at once).
+    them, as LangGraph needs when parallel tool calls wait at once). With mirograph's saver
+    the run holds the thread's lease (one runner per thread; `ThreadBusy` otherwise) and a
+    new thread's settings are stored with it.
     """
     if question is not None and resume is not None:
         raise ValueError("give a question to start a thread, or resume= to continue one")
+    saver = graph.checkpointer if isinstance(graph.checkpointer, MirographSaver) else None
+    if saver is None:
+        return _run(
+            graph,
+            thread_id,
+            settings,
+            question,
+            control,
+            on_progress,
+            durability,
+            resume,
+            lambda: None,
+        )
+    with saver.acquire_lease(thread_id) as lease:
+        if question is not None:  # stored with the thread: resuming needs only its id
+            saver.set_thread_settings(thread_id, settings.to_dict())
+        return _run(
+            graph,
+            thread_id,
+            settings,
+            question,
+            control,
+            on_progress,
+            durability,
+            resume,
+            _every(HEARTBEAT_SECONDS, lease.heartbeat),
+        )
+
+
+def _run(
+    graph: CompiledStateGraph,
+    thread_id: str,
+    settings: ResearchContext,
+    question: str | None,
+    control: RunControl | None,
+    on_progress: Callable[[Progress], None] | None,
+    durability: Durability,
+    resume: dict[str, Any] | None,
+    heartbeat: Callable[[], None],
+) -> RunResult:
     control = control or RunControl()
     config = thread_config(thread_id, settings)
     progress = Progress(thread_id, settings.max_tool_calls, settings.context_window_tokens)
@@ -131,6 +177,7 @@ def run_thread(
                     interrupts.extend(update)
                 else:
                     _advance(progress, node, update)
+        heartbeat()
         if on_progress:
             on_progress(progress)
     values: dict[str, Any] = {}
@@ -153,6 +200,29 @@ def run_thread(
         values=values,
         interrupts=tuple(interrupts),
     )
+
+
+def _every(seconds: float, action: Callable[[], None]) -> Callable[[], None]:
+    """A callable that runs `action` at most once every `seconds`."""
+    last = time.monotonic()
+
+    def maybe() -> None:
+        nonlocal last
+        if time.monotonic() - last >= seconds:
+            action()
+            last = time.monotonic()
+
+    return maybe
+
+
+def unfinished(snapshot: StateSnapshot) -> bool:
+    """Whether a thread's head checkpoint still has work, so `invoke(None, config)` goes on.
+
+    Not `snapshot.next`: it omits tasks whose writes are saved, so a run killed after every
+    task of a step saved its writes, but before the step's checkpoint, shows `next == ()`
+    mid-run. `tasks` lists every task of the head's step; a finished run has none.
+    """
+    return bool(snapshot.tasks)
 
 
 def thread_config(thread_id: str, settings: ResearchContext) -> dict[str, Any]:

@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Sequence
-from typing import Annotated, Literal, NotRequired, TypedDict
+from typing import (
+    Annotated,
+    Literal,
+    NotRequired,  # pydantic needs these on 3.11
+)
 
 from langchain_core.messages import AnyMessage, ToolCall
 from langgraph.channels import DeltaChannel
 from langgraph.graph.message import add_messages
+from typing_extensions import TypedDict
 
 Status = Literal["researching", "verifying", "done", "exhausted", "failed"]
 """`done`: answered; `exhausted`: answered by "answer now" after a budget or the window

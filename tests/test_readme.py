@@ -37,8 +37,13 @@ def test_every_setting_is_documented_with_its_default():
 
 
 def test_every_command_of_the_cli_reference_exists():
-    result = subprocess.run([sys.executable, "-m", "mirograph", "--help"], capture_output=True,
-                            text=True, env={**os.environ, "COLUMNS": "200"}, check=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "mirograph", "--help"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+        check=True,
+    )
     reference = next(b for b in fenced("") if b.startswith("mirograph run"))
     documented = set(re.findall(r"^mirograph (\w+)", reference, flags=re.MULTILINE))
     listed = set(re.findall(r"│ (\w+)\s{2,}", result.stdout))
@@ -55,8 +60,14 @@ def test_quickstart_commands_run_verbatim_offline(tmp_path):
     (tmp_path / ".venv").symlink_to(sys.prefix)
     (tmp_path / "examples").symlink_to(REPO / "examples")
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
-    result = subprocess.run(["bash", "-e", "-c", "\n".join(commands)], cwd=tmp_path, env=env,
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        ["bash", "-e", "-c", "\n".join(commands)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     assert "MiroThinker v1.0 makes up to 600 tool calls per task" in result.stdout
     assert "corpus://mirothinker.md" in result.stdout
@@ -64,7 +75,13 @@ def test_quickstart_commands_run_verbatim_offline(tmp_path):
 
 def test_python_quickstart_runs(tmp_path):
     (code,) = fenced("python")[:1]
-    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
-                            text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(REPO)})
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "The answer is 42. done 1"

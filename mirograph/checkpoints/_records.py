@@ -22,6 +22,7 @@ class ThreadInfo:
     parent_thread_id: str | None = None
     parent_checkpoint_id: str | None = None
     fork_step: int | None = None
+    """Tool calls the parent had made at the fork point (what `fork --step` counts)."""
     settings: dict[str, Any] = field(default_factory=dict)
     note: str | None = None
 

@@ -61,7 +61,7 @@ def fork_thread(
             "updated_at, head_checkpoint_id, parent_thread_id, parent_checkpoint_id, fork_step, "
             "settings, note) "
             "SELECT ?, t.question, c.status, COALESCE(c.tool_calls_used, 0), ?, ?, ?, ?, ?, "
-            "c.step, t.settings, ? FROM threads t JOIN checkpoints c "
+            "COALESCE(c.tool_calls_used, 0), t.settings, ? FROM threads t JOIN checkpoints c "
             "ON c.thread_id = t.thread_id AND c.checkpoint_ns = '' AND c.checkpoint_id = ? "
             "WHERE t.thread_id = ?",
             (

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -19,11 +19,9 @@ from mirograph.checkpoints import open_checkpointer
 from mirograph.context import ResearchContext, VerifyMode
 from mirograph.errors import InputError, MirographError, ThreadNotFound
 from mirograph.eval.data import DataFormat, detect_format, load_tasks, parse_fields, read_rows
-from mirograph.eval.judges import JudgeKind, default_judge_kind
-from mirograph.eval.models import resolve_eval_model
-from mirograph.eval.results import print_summary
-from mirograph.eval.runner import arun_eval
-from mirograph.eval.usage import load_prices
+
+if TYPE_CHECKING:
+    from mirograph.eval.judges import JudgeKind
 
 EXIT_USAGE, EXIT_INTERRUPTED = 2, 3
 
@@ -89,6 +87,13 @@ def eval_command(
     ] = None,
 ) -> None:
     """Run a benchmark: every task as a checkpointed thread, graded, summarized."""
+    # Imported here: `mirograph threads` and `history` should not pay for the eval stack.
+    from mirograph.eval.judges import default_judge_kind
+    from mirograph.eval.models import resolve_eval_model
+    from mirograph.eval.results import print_summary
+    from mirograph.eval.runner import arun_eval
+    from mirograph.eval.usage import load_prices
+
     try:
         if data_format not in ("auto", "standard", "gaia", "browsecomp", "hle"):
             raise InputError(f"unknown --format {data_format!r}")

@@ -36,7 +36,7 @@ from mirograph.eval.store import EvalStore
 from mirograph.eval.usage import DEFAULT_PRICES, cost_usd, transcript_usage
 from mirograph.graphs.research import build_research_graph
 from mirograph.resources import Resources
-from mirograph.runner import thread_config
+from mirograph.runner import thread_config, unfinished
 
 log = logging.getLogger(__name__)
 DB_NAME = "eval.sqlite"
@@ -75,7 +75,7 @@ class EvalRun:
                 await self.saver.aset_thread_settings(thread_id, self.settings.to_dict())
                 payload: dict[str, Any] | None = {"question": question}
                 resumed = False
-            elif (await self.graph.aget_state(config)).next:
+            elif unfinished(await self.graph.aget_state(config)):  # not `.next`: see there
                 payload, resumed = None, True
             else:
                 return 0.0, False, ""  # finished before a kill, not yet recorded

@@ -21,7 +21,7 @@ from langgraph.types import Command
 from mirograph.checkpoints import StepInfo, afork_thread
 from mirograph.eval.data import Task
 from mirograph.eval.progress import EvalProgress
-from mirograph.runner import thread_config
+from mirograph.runner import thread_config, unfinished
 
 if TYPE_CHECKING:
     from mirograph.eval.runner import EvalRun
@@ -70,7 +70,7 @@ async def answer_at_budget(ctx: EvalRun, row: dict[str, Any], budget: int) -> tu
             state = await ctx.graph.aget_state(config)
         loop = asyncio.get_running_loop()
         started = loop.time()
-        if state.next:
+        if unfinished(state):
             await ctx.graph.ainvoke(None, config, context=ctx.settings, durability="sync")
         seconds = loop.time() - started
     return dict((await ctx.graph.aget_state(config)).values), seconds

@@ -69,8 +69,8 @@ def build_research_graph(
     each run's `ResearchContext` (model strings, enabled tools). `token_counter` replaces
     the offline token estimate with an exact count (e.g. the provider's tokenizer).
     Pass a node by name (`planner=my_planner`) to replace it; a replacement that takes a
-    `resources` keyword gets the run's `Resources` like the built-in nodes do. `state_schema` may extend
-    `ResearchState` with keys of your own nodes.
+    `resources` keyword gets the run's `Resources` like the built-in nodes do.
+    `state_schema` may extend `ResearchState` with keys of your own nodes.
     """
     unknown = set(overrides) - set(NODES)
     if unknown:

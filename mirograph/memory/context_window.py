@@ -117,18 +117,26 @@ def paired(messages: Sequence[AnyMessage]) -> list[AnyMessage]:
     a call with no result yet gets a `MISSING` stand-in, and a result whose call is not in
     `messages` (cut off by a boundary) is left out.
     """
-    results: dict[str, ToolMessage] = {}
-    for message in messages:
-        if isinstance(message, ToolMessage):
-            results.setdefault(message.tool_call_id, message)
+    # A result belongs to the nearest earlier call with its id: some servers (and scripted
+    # models after a summary) reuse ids such as "call_0" across turns.
+    waiting: dict[str, list[int]] = {}
+    results: dict[int, dict[str, ToolMessage]] = {}
+    for i, message in enumerate(messages):
+        if isinstance(message, AIMessage):
+            for call_id in call_ids(message):
+                waiting.setdefault(call_id, []).append(i)
+        elif isinstance(message, ToolMessage) and waiting.get(message.tool_call_id):
+            owner = waiting[message.tool_call_id].pop()
+            results.setdefault(owner, {}).setdefault(message.tool_call_id, message)
     out: list[AnyMessage] = []
-    for message in messages:
+    for i, message in enumerate(messages):
         if isinstance(message, ToolMessage):
             continue
         out.append(message)
         if isinstance(message, AIMessage):
+            answered = results.get(i, {})
             for call_id in call_ids(message):
-                out.append(results.pop(call_id, None) or _missing(call_id, message))
+                out.append(answered.get(call_id) or _missing(call_id, message))
     return out
 
 

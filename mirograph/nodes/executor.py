@@ -63,10 +63,7 @@ def executor(
 
 def _run(tool: BaseTool, call: dict[str, Any]) -> ToolMessage:
     try:
-        if _async_only(tool):
-            result = asyncio.run(tool.ainvoke(call))
-        else:
-            result = tool.invoke(call)
+        result = asyncio.run(tool.ainvoke(call)) if _async_only(tool) else tool.invoke(call)
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(map(str, e['loc'])) or 'arguments'}: {e['msg']}" for e in exc.errors()

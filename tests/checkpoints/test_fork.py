@@ -52,7 +52,7 @@ def test_fork_records_parent_and_fork_point(saver, finished):
     new_id = fork_thread(saver, "t1", checkpoint_id=point, new_thread_id="t1b", note="try X")
 
     info = saver.get_thread(new_id)
-    assert (info.parent_thread_id, info.parent_checkpoint_id, info.fork_step) == ("t1", point, 6)
+    assert (info.parent_thread_id, info.parent_checkpoint_id, info.fork_step) == ("t1", point, 3)
     assert (info.note, info.settings, info.tool_calls_used) == ("try X", {"max_tool_calls": 5}, 3)
     assert saver.latest_checkpoint_id("t1b") == point
 

@@ -24,16 +24,34 @@ def digest(path: Path) -> str:
 
 
 def test_empty_question(tmp_path, script):
-    result = mirograph("run", "  ", "--db", str(tmp_path / "db.sqlite"), "--model",
-                       f"scripted:{script}", "--tool", TOOL)
+    result = mirograph(
+        "run",
+        "  ",
+        "--db",
+        str(tmp_path / "db.sqlite"),
+        "--model",
+        f"scripted:{script}",
+        "--tool",
+        TOOL,
+    )
     assert_one_clean_line(result, "the question is empty")
     assert not (tmp_path / "db.sqlite").exists()
 
 
 def test_unknown_thread(tmp_path, script):
     db = tmp_path / "db.sqlite"
-    mirograph("run", "Q?", "--db", str(db), "--model", f"scripted:{script}", "--tool", TOOL,
-              "--thread", "real")
+    mirograph(
+        "run",
+        "Q?",
+        "--db",
+        str(db),
+        "--model",
+        f"scripted:{script}",
+        "--tool",
+        TOOL,
+        "--thread",
+        "real",
+    )
     before = digest(db)
     result = mirograph("resume", "ghost", "--db", str(db))
     assert_one_clean_line(result, "no thread 'ghost' in this database (see `mirograph threads`)")
@@ -70,8 +88,9 @@ def test_unknown_model_provider(tmp_path):
 
 
 def test_missing_api_key(tmp_path):
-    result = mirograph("run", "Q?", "--db", str(tmp_path / "db.sqlite"), "--model",
-                       "openai:gpt-4.1", env=cli_env())
+    result = mirograph(
+        "run", "Q?", "--db", str(tmp_path / "db.sqlite"), "--model", "openai:gpt-4.1", env=cli_env()
+    )
     assert_one_clean_line(result, "model openai:gpt-4.1 needs an API key: set OPENAI_API_KEY")
 
 
@@ -80,8 +99,9 @@ def test_unreadable_script_file(tmp_path, content):
     path = tmp_path / "script.json"
     if content is not None:
         path.write_text(content)
-    result = mirograph("run", "Q?", "--db", str(tmp_path / "db.sqlite"), "--model",
-                       f"scripted:{path}")
+    result = mirograph(
+        "run", "Q?", "--db", str(tmp_path / "db.sqlite"), "--model", f"scripted:{path}"
+    )
     assert result.returncode == 2
     assert result.stderr.startswith(f"error: {'cannot read' if content is None else 'script'}")
     assert len(result.stderr.strip().splitlines()) == 1

@@ -16,8 +16,21 @@ TOOL = "tests.fixtures.tools:counted_lookup"
 
 
 def run_args(db: Path, script: Path, thread: str, *extra: str) -> list[str]:
-    return ["run", "What is the answer?", "--db", str(db), "--model", f"scripted:{script}",
-            "--tool", TOOL, "--thread", thread, "--verify", "rules", *extra]
+    return [
+        "run",
+        "What is the answer?",
+        "--db",
+        str(db),
+        "--model",
+        f"scripted:{script}",
+        "--tool",
+        TOOL,
+        "--thread",
+        thread,
+        "--verify",
+        "rules",
+        *extra,
+    ]
 
 
 def transcript(db: Path, thread: str) -> list[tuple[str, str]]:
@@ -53,9 +66,13 @@ def test_resume_after_sigkill_finishes_like_an_uninterrupted_run(tmp_path):
 
     db, counter = tmp_path / "killed.sqlite", tmp_path / "executions.txt"
     env = cli_env(MIROGRAPH_TEST_COUNTER=str(counter), MIROGRAPH_TEST_TOOL_SECONDS="0.05")
-    process = subprocess.Popen([sys.executable, "-m", "mirograph", *run_args(db, script, "t")],
-                               env=env, cwd=REPO, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mirograph", *run_args(db, script, "t")],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and (
         not counter.exists() or len(counter.read_text().splitlines()) < 15

@@ -23,13 +23,33 @@ TOOL = "tests.fixtures.tools:counted_lookup"
 
 
 def run_args(db: Path, script: Path, thread: str = "t") -> list[str]:
-    return ["run", "What is the answer?", "--db", str(db), "--model", f"scripted:{script}",
-            "--tool", TOOL, "--thread", thread, "--verify", "rules", "--max-tool-calls", "1000"]
+    return [
+        "run",
+        "What is the answer?",
+        "--db",
+        str(db),
+        "--model",
+        f"scripted:{script}",
+        "--tool",
+        TOOL,
+        "--thread",
+        thread,
+        "--verify",
+        "rules",
+        "--max-tool-calls",
+        "1000",
+    ]
 
 
 def start(args: list[str], env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "mirograph", *args], env=env, cwd=REPO,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "mirograph", *args],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def wait_for_executions(counter: Path, at_least: int, process: subprocess.Popen) -> None:
@@ -43,8 +63,11 @@ def wait_for_executions(counter: Path, at_least: int, process: subprocess.Popen)
 def transcript(db: Path, thread: str) -> list[tuple]:
     """The saved transcript without volatile ids: what the model said and the tools returned."""
     with open_checkpointer(db) as saver:
-        values = build_research_graph(checkpointer=saver).get_state(
-            {"configurable": {"thread_id": thread}}).values
+        values = (
+            build_research_graph(checkpointer=saver)
+            .get_state({"configurable": {"thread_id": thread}})
+            .values
+        )
     rows = []
     for m in values["messages"]:
         calls = [(c["name"], c["args"], c["id"]) for c in getattr(m, "tool_calls", [])]
@@ -125,10 +148,13 @@ def rows(db: Path, thread: str) -> list[tuple]:
     conn = sqlite3.connect(db)
     try:
         return [
-            *conn.execute("SELECT * FROM checkpoints WHERE thread_id = ? ORDER BY checkpoint_id",
-                          (thread,)),
-            *conn.execute("SELECT * FROM writes WHERE thread_id = ? ORDER BY checkpoint_id, "
-                          "task_id, idx", (thread,)),
+            *conn.execute(
+                "SELECT * FROM checkpoints WHERE thread_id = ? ORDER BY checkpoint_id", (thread,)
+            ),
+            *conn.execute(
+                "SELECT * FROM writes WHERE thread_id = ? ORDER BY checkpoint_id, task_id, idx",
+                (thread,),
+            ),
         ]
     finally:
         conn.close()
@@ -146,8 +172,13 @@ def test_fork_at_step_150_continues_differently_and_leaves_the_parent_untouched(
     child_script.write_text(json.dumps([*script, "A different answer."]))
     with open_checkpointer(db) as saver:
         settings = ResearchContext.from_dict(saver.get_thread("t").settings)
-        fork_at(saver, "t", settings.replace(model=f"scripted:{child_script}"), step=150,
-                new_thread_id="t-150")
+        fork_at(
+            saver,
+            "t",
+            settings.replace(model=f"scripted:{child_script}"),
+            step=150,
+            new_thread_id="t-150",
+        )
     result = mirograph("resume", "t-150", "--db", str(db), "--json")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["answer"] == "A different answer."
@@ -165,16 +196,32 @@ def test_fork_via_cli_records_the_parent_and_adds_the_note(tmp_path):
     script = write_script(tmp_path / "script.json", calls=5)
     db = tmp_path / "db.sqlite"
     mirograph(*run_args(db, script))
-    fork = mirograph("fork", "t", "--step", "2", "--new-thread", "t2", "--note", "Try X.",
-                     "--db", str(db), "--json")
+    fork = mirograph(
+        "fork",
+        "t",
+        "--step",
+        "2",
+        "--new-thread",
+        "t2",
+        "--note",
+        "Try X.",
+        "--db",
+        str(db),
+        "--json",
+    )
     assert fork.returncode == 0, fork.stderr
-    assert json.loads(fork.stdout)["fork_step"] is not None
-    threads = {r["thread_id"]: r for r in json.loads(
-        mirograph("threads", "--db", str(db), "--json").stdout)}
+    assert json.loads(fork.stdout)["fork_step"] == 2
+    threads = {
+        r["thread_id"]: r
+        for r in json.loads(mirograph("threads", "--db", str(db), "--json").stdout)
+    }
     assert threads["t2"]["parent_thread_id"] == "t"
     with open_checkpointer(db) as saver:
-        values = build_research_graph(checkpointer=saver).get_state(
-            {"configurable": {"thread_id": "t2"}}).values
+        values = (
+            build_research_graph(checkpointer=saver)
+            .get_state({"configurable": {"thread_id": "t2"}})
+            .values
+        )
     assert values["tool_calls_used"] == 2
     assert values["messages"][-1].content == "Try X."
     assert isinstance(values["messages"][-2], ToolMessage)

@@ -10,6 +10,12 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+import pytest
+
+from mirograph.checkpoints import MirographSaver, open_checkpointer
+from mirograph.eval import load_tasks, run_eval
+from mirograph.graphs.research import build_research_graph
+from tests.eval.agents import rule_judge
 from tests.eval.conftest import (
     DATASET,
     REPO,
@@ -90,3 +96,39 @@ def test_resume_after_sigkill_skips_finished_and_continues_unfinished(tmp_path, 
     # And the eval ends exactly as an uninterrupted one.
     summary = json.loads((out / "summary.json").read_text())
     assert without_timing(summary) == without_timing(expected.summary)
+
+
+class Killed(BaseException):
+    """Stands in for SIGKILL: no `except Exception` sees it, nothing after it is written."""
+
+
+def test_kill_between_a_steps_writes_and_its_checkpoint_resumes_the_run(
+    tmp_path, settings, monkeypatch
+):
+    # The window SIGKILL hits in the test above: every task of step 1 has saved its writes,
+    # the checkpoint of step 2 is not on disk yet. LangGraph's snapshot then shows
+    # `next == ()` (no task of the head's step is left to run) though the run is mid-way.
+    task = next(t for t in load_tasks(DATASET) if t.task_id == "t05")
+    out = tmp_path / "out"
+    put = MirographSaver.put
+
+    def killed_before_step_2(self, config, checkpoint, metadata, new_versions):
+        if metadata.get("step") == 2:
+            raise Killed
+        return put(self, config, checkpoint, metadata, new_versions)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(MirographSaver, "put", killed_before_step_2)
+        with pytest.raises(Killed):
+            run_eval([task], out_dir=out, settings=settings, judge_model=rule_judge())
+    with open_checkpointer(out / "eval.sqlite") as saver:
+        head = build_research_graph(checkpointer=saver).get_state(
+            {"configurable": {"thread_id": "t05.r1"}}
+        )
+    assert (head.metadata["step"], head.next, [t.name for t in head.tasks]) == (1, (), ["executor"])
+
+    report = run_eval(
+        [task], out_dir=out, settings=settings, judge_model=rule_judge(), resume=True
+    )
+    [row] = report.rows
+    assert (row["status"], row["answer"], row["resumed"]) == ("done", "Vantor", True)

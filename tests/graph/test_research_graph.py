@@ -45,7 +45,11 @@ def tool_messages(state: dict) -> list[ToolMessage]:
 def test_600_tool_calls_complete_with_the_scripted_answer():
     script = [{"tool_calls": [call("lookup", query=f"q{i}")]} for i in range(600)]
     state = run([*script, "It is 42."])
-    assert (state["status"], state["tool_calls_used"], state["answer"]) == ("done", 600, "It is 42.")
+    assert (state["status"], state["tool_calls_used"], state["answer"]) == (
+        "done",
+        600,
+        "It is 42.",
+    )
     assert len(tool_messages(state)) == 600
 
 
@@ -140,8 +144,11 @@ def test_long_results_are_truncated_with_a_marker():
         """A large page."""
         return "x" * 500
 
-    state = run([{"tool_calls": [call("big", query="q")]}, "Ok."], tools=[big],
-                settings=SETTINGS.replace(max_tool_result_chars=100))
+    state = run(
+        [{"tool_calls": [call("big", query="q")]}, "Ok."],
+        tools=[big],
+        settings=SETTINGS.replace(max_tool_result_chars=100),
+    )
     (message,) = tool_messages(state)
     assert message.content == "x" * 100 + "\n[Result truncated] (showing 100 of 500 characters)"
     assert message.response_metadata["original_chars"] == 500

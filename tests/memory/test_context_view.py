@@ -122,3 +122,19 @@ def test_view_grows_only_by_the_ai_turn_with_k5():
     turn = step_messages(100)
     stubbed = [turn[0], turn[1].model_copy(update={"content": OMITTED})]
     assert large - small == estimate_tokens(stubbed)
+
+
+def test_results_pair_with_the_nearest_call_when_ids_repeat_across_turns():
+    from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+
+    from mirograph.memory.context_window import paired
+
+    def turn(query: str) -> list:
+        call = {"name": "lookup", "args": {"q": query}, "id": "call_0", "type": "tool_call"}
+        return [
+            AIMessage(content="", tool_calls=[call]),
+            ToolMessage(content=f"result {query}", tool_call_id="call_0"),
+        ]
+
+    messages = [HumanMessage(content="q"), *turn("a"), *turn("b")]
+    assert [m.content for m in paired(messages)] == ["q", "", "result a", "", "result b"]

@@ -10,8 +10,6 @@ import json
 import sqlite3
 from pathlib import Path
 
-import pytest
-
 from tests.cli.conftest import cli_env, mirograph
 from tests.studio.conftest import Studio
 
@@ -55,11 +53,6 @@ def test_research_assistant_offers_the_settings_form_and_five_nodes(studio: Stud
     assert [n["id"] for n in graph["nodes"]] == ["__start__", *NODES, "__end__"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="state.py declares its TypedDicts with typing.TypedDict; pydantic needs "
-    "typing_extensions.TypedDict on Python < 3.12, so the API cannot render the input form",
-)
 def test_input_form_asks_only_for_the_question(studio: Studio):
     client = studio.client()
     [assistant] = client.assistants.search(graph_id="research")

@@ -1,0 +1,80 @@
+"""Shared pieces of the `mirograph` commands: the app, options, errors, thread lookup.
+
+Heavy modules (LangGraph's graph runtime, LangChain models) are imported inside the commands
+that need them, so listing commands such as `threads` and `history` start quickly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+import typer
+
+from mirograph import _display as display
+from mirograph.checkpoints import open_checkpointer
+from mirograph.context import ResearchContext
+from mirograph.errors import MirographError, ThreadNotFound
+
+if TYPE_CHECKING:
+    from mirograph.checkpoints import MirographSaver
+
+app = typer.Typer(
+    name="mirograph",
+    help="Long-horizon research agents on LangGraph, checkpointed to SQLite.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+EXIT_DONE, EXIT_FAILED, EXIT_USAGE, EXIT_PAUSED = 0, 1, 2, 3
+DEFAULT_DB = Path("mirograph.sqlite")
+
+DbOption = Annotated[
+    Path, typer.Option("--db", help="SQLite file holding the threads.", envvar="MIROGRAPH_DB")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    """One readable line on stderr, then exit."""
+    display.err.print(f"[red]error:[/red] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn mirograph's user-facing errors into one line and exit code 2."""
+    try:
+        yield
+    except MirographError as exc:
+        fail(str(exc))
+
+
+@contextmanager
+def open_existing(db: Path) -> Iterator[MirographSaver]:
+    """Open a database that must already exist (reading never creates one)."""
+    if not db.exists():
+        raise ThreadNotFound(f"no database at {db} (run `mirograph run` first or pass --db)")
+    with open_checkpointer(db) as saver:
+        yield saver
+
+
+def thread_settings(saver: MirographSaver, thread_id: str) -> ResearchContext:
+    """The settings stored with a thread; ThreadNotFound when there is no such thread."""
+    info = saver.get_thread(thread_id)
+    if info is None:
+        raise ThreadNotFound(f"no thread {thread_id!r} in this database (see `mirograph threads`)")
+    return ResearchContext.from_dict(info.settings or server_run_settings(saver, thread_id))
+
+
+def server_run_settings(saver: MirographSaver, thread_id: str) -> dict[str, Any]:
+    """Settings of a thread started through `langgraph dev` (Studio, the SDK).
+
+    The API server stores no settings row, but copies each run's context into the metadata
+    of its checkpoints; `ResearchContext.from_dict` keeps only the setting names.
+    """
+    saved = saver.get_tuple({"configurable": {"thread_id": thread_id}})
+    return dict(saved.metadata) if saved is not None else {}

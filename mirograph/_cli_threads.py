@@ -1,0 +1,177 @@
+"""Commands that read and branch saved threads: threads, show, history, fork, index."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from mirograph import _display as display
+from mirograph._cli_common import (
+    DEFAULT_DB,
+    DbOption,
+    JsonOption,
+    app,
+    fail,
+    open_existing,
+    thread_settings,
+    user_errors,
+)
+
+
+@app.command()
+def threads(db: DbOption = DEFAULT_DB, as_json: JsonOption = False) -> None:
+    """List the threads in the database."""
+    with user_errors(), open_existing(db) as saver:
+        rows = [
+            {k: v for k, v in dataclasses.asdict(info).items() if k != "settings"}
+            for info in saver.list_threads()
+        ]
+    if as_json:
+        display.out.print_json(data=rows)
+    else:
+        display.out.print(display.threads_table(rows))
+
+
+@app.command()
+def show(
+    thread: Annotated[str, typer.Argument(help="The thread to show.")],
+    db: DbOption = DEFAULT_DB,
+    fmt: Annotated[str, typer.Option("--format", help="md or json.")] = "md",
+) -> None:
+    """Print a thread's answer, report, sources and counters."""
+    if fmt not in ("md", "json"):
+        fail(f"--format must be md or json, not {fmt!r}")
+    from mirograph.graphs.research import build_research_graph
+    from mirograph.memory.sources import collect_sources
+
+    with user_errors(), open_existing(db) as saver:
+        thread_settings(saver, thread)
+        values = (
+            build_research_graph(checkpointer=saver)
+            .get_state({"configurable": {"thread_id": thread}})
+            .values
+        )
+    data = {
+        "thread_id": thread,
+        "question": values.get("question", ""),
+        "status": values.get("status", "researching"),
+        "verified": values.get("verified"),
+        "answer": values.get("answer", ""),
+        "report": values.get("report", ""),
+        # Unfinished threads have no `sources` yet: derive them from the transcript.
+        "sources": values.get("sources") or collect_sources(values.get("messages", [])),
+        "tool_calls_used": values.get("tool_calls_used", 0),
+        "summary": values.get("summary", ""),
+        "messages": len(values.get("messages", [])),
+    }
+    if fmt == "json":
+        display.out.print_json(data=data)
+    else:
+        typer.echo(show_markdown(data))
+
+
+def show_markdown(data: dict[str, Any]) -> str:
+    """A thread as markdown: the report (or the question and answer), every retrieved
+    source by number, and a status line."""
+    from mirograph.memory.sources import format_source
+
+    parts = [
+        data["report"].rstrip()
+        or f"# {data['question'] or data['thread_id']}\n\n{data['answer'] or '(no answer yet)'}"
+    ]
+    if data["sources"]:
+        heading = "## All retrieved sources" if data["report"] else "## Sources"
+        parts.append(heading + "\n\n" + "\n".join(f"- {format_source(s)}" for s in data["sources"]))
+    verified = {True: " · verified", False: " · not verified"}.get(data["verified"], "")
+    parts.append(
+        f"_thread {data['thread_id']} · {data['status']}{verified} · "
+        f"{data['tool_calls_used']} tool calls_"
+    )
+    return "\n\n".join(parts)
+
+
+@app.command()
+def history(
+    thread: Annotated[str, typer.Argument(help="The thread whose steps to list.")],
+    db: DbOption = DEFAULT_DB,
+    as_json: JsonOption = False,
+) -> None:
+    """List the steps of a thread's own lineage: tool-call number, node, checkpoint id."""
+    with user_errors(), open_existing(db) as saver:
+        thread_settings(saver, thread)
+        steps = saver.history(thread)
+    if as_json:
+        display.out.print_json(data=[dataclasses.asdict(step) for step in steps])
+    else:
+        display.out.print(display.history_table(steps))
+
+
+@app.command()
+def fork(
+    thread: Annotated[str, typer.Argument(help="The thread to branch from.")],
+    step: Annotated[
+        int | None, typer.Option(min=0, help="Fork right after the N-th tool call's result.")
+    ] = None,
+    checkpoint: Annotated[str | None, typer.Option(help="Fork at this checkpoint id.")] = None,
+    new_thread: Annotated[str | None, typer.Option(help="Id of the new thread.")] = None,
+    note: Annotated[str | None, typer.Option(help="A hint added as a user message.")] = None,
+    max_tool_calls: Annotated[
+        int | None, typer.Option(min=0, help="A new tool-call budget for the branch.")
+    ] = None,
+    db: DbOption = DEFAULT_DB,
+    as_json: JsonOption = False,
+) -> None:
+    """Branch a thread at an earlier step into a new thread; the parent is never modified."""
+    from mirograph.checkpoints import fork_at
+
+    if (step is None) == (checkpoint is None):
+        fail("give exactly one of --step N or --checkpoint ID")
+    with user_errors(), open_existing(db) as saver:
+        settings = thread_settings(saver, thread)
+        if max_tool_calls is not None:
+            settings = settings.replace(max_tool_calls=max_tool_calls)
+        child = fork_at(
+            saver,
+            thread,
+            settings,
+            step=step,
+            checkpoint_id=checkpoint,
+            new_thread_id=new_thread,
+            note=note,
+        )
+        info = saver.get_thread(child)
+    data = {
+        "thread_id": child,
+        "parent_thread_id": thread,
+        "parent_checkpoint_id": info.parent_checkpoint_id if info else checkpoint,
+        "fork_step": info.fork_step if info else step,
+    }
+    if as_json:
+        display.out.print_json(data=data)
+    else:
+        display.out.print(
+            f"forked {thread} into {child} — continue with: mirograph resume {child} --db {db}",
+            highlight=False,
+        )
+
+
+@app.command()
+def index(
+    directory: Annotated[Path, typer.Argument(help="Folder of .md, .txt, .html (.pdf) files.")],
+    corpus: Annotated[Path, typer.Option(help="The corpus index file to build or update.")],
+) -> None:
+    """Build or update a local corpus index for `search_corpus`."""
+    from mirograph.tools import index_corpus
+
+    if not directory.is_dir():
+        fail(f"{directory} is not a folder")
+    with user_errors():
+        report = index_corpus(directory, corpus)
+    display.out.print(
+        f"indexed {directory} into {corpus}: {report.added} added, {report.updated} updated, "
+        f"{report.unchanged} unchanged, {report.removed} removed",
+        highlight=False,
+    )
