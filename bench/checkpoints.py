@@ -120,6 +120,7 @@ def mirograph_timings(db: Path, calls: int) -> dict[str, float]:
         graph = build_research_graph(model=ScriptedChatModel(responses=["x"]), checkpointer=saver)
         config = {"configurable": {"thread_id": "t"}}
         latest = timed(lambda: graph.get_state(config))
+        listing = timed(lambda: saver.history("t"))
         steps = saver.history("t")
         # Resume from the checkpoint before the last planner call, as after a crash there.
         fork_at = next(s for s in reversed(steps) if s.tool_calls_used == calls - 1)
@@ -132,7 +133,7 @@ def mirograph_timings(db: Path, calls: int) -> dict[str, float]:
         start = time.perf_counter()
         resumed.invoke(None, past, context=ResearchContext(verify="off", max_tool_calls=calls))
         resume = first_step[0] - start if first_step else float("nan")
-    return {"history": history, "latest": latest, "resume": resume}
+    return {"history": history, "listing": listing, "latest": latest, "resume": resume}
 
 
 def main() -> None:
@@ -183,6 +184,10 @@ def main() -> None:
             print(f"stock / mirograph size: {stock.sizes[marks[-1]] / ours.sizes[marks[-1]]:.0f}×")
         times = mirograph_timings(ours.db, args.calls)
         print(f"mirograph history (CLI process, incl. start-up): {times['history'] * 1000:.0f} ms")
+        print(
+            f"history listing in process ({args.calls * 2}+ checkpoints): "
+            f"{times['listing'] * 1000:.1f} ms"
+        )
         print(f"load latest state: {times['latest'] * 1000:.1f} ms")
         print(f"resume to first new step: {times['resume'] * 1000:.1f} ms")
 

@@ -30,7 +30,7 @@ def threads(db: DbOption = DEFAULT_DB, as_json: JsonOption = False) -> None:
             for info in saver.list_threads()
         ]
     if as_json:
-        display.out.print_json(data=rows)
+        display.print_json(rows)
     else:
         display.out.print(display.threads_table(rows))
 
@@ -68,7 +68,7 @@ def show(
         "messages": len(values.get("messages", [])),
     }
     if fmt == "json":
-        display.out.print_json(data=data)
+        display.print_json(data)
     else:
         typer.echo(show_markdown(data))
 
@@ -104,7 +104,7 @@ def history(
         thread_settings(saver, thread)
         steps = saver.history(thread)
     if as_json:
-        display.out.print_json(data=[dataclasses.asdict(step) for step in steps])
+        display.print_json([dataclasses.asdict(step) for step in steps])
     else:
         display.out.print(display.history_table(steps))
 
@@ -150,7 +150,7 @@ def fork(
         "fork_step": info.fork_step if info else step,
     }
     if as_json:
-        display.out.print_json(data=data)
+        display.print_json(data)
     else:
         display.out.print(
             f"forked {thread} into {child} — continue with: mirograph resume {child} --db {db}",

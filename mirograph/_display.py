@@ -6,6 +6,7 @@ Progress goes to stderr (stdout stays clean for `--json`), and only to a termina
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -46,10 +47,15 @@ def live_progress(enabled: bool) -> Iterator[Any]:
         yield lambda p: live.update(progress_line(p))
 
 
+def print_json(data: Any) -> None:
+    """Plain JSON on stdout: fast for long listings, and what pipes and `jq` expect."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
 def print_result(result: dict[str, Any], *, as_json: bool) -> None:
     """The end of a run: one JSON object, or the answer with its counters."""
     if as_json:
-        out.print_json(json.dumps(result, ensure_ascii=False))
+        print_json(result)
         return
     answer = result.get("answer") or "(no answer)"
     out.print(Markdown(answer) if "\n" in answer else Text(answer, style="bold"))

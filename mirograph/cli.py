@@ -226,15 +226,33 @@ def execute(
         checkpointer=saver,
     )
     with drain_on_signals(RunControl()) as control, display.live_progress(not as_json) as draw:
-        return run_thread(
-            graph,
-            thread_id=thread_id,
-            settings=settings,
-            question=question,
-            control=control,
-            on_progress=draw,
-            resume=resume,
-        )
+        try:
+            return run_thread(
+                graph,
+                thread_id=thread_id,
+                settings=settings,
+                question=question,
+                control=control,
+                on_progress=draw,
+                resume=resume,
+            )
+        except stopping_errors() as exc:
+            fail(
+                f"the run stopped: {type(exc).__name__}: {str(exc).splitlines()[0]} — every "
+                f"finished step is saved; continue with: mirograph resume {thread_id}",
+                code=EXIT_FAILED,
+            )
+
+
+def stopping_errors() -> tuple[type[BaseException], ...]:
+    """Failures that end a run without being bugs: the provider stays down after its
+    retries, the network is gone, or a scripted model's script ran out."""
+    import httpx
+    import openai
+
+    from mirograph.errors import ScriptExhausted
+
+    return (openai.APIError, httpx.HTTPError, ConnectionError, TimeoutError, ScriptExhausted)
 
 
 def answer_reviews(

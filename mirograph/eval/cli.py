@@ -177,4 +177,4 @@ def export_command(
     if output is not None:
         output.write_text(text + "\n", encoding="utf-8")
     else:
-        display.out.print_json(text)
+        typer.echo(text)

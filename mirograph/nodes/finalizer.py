@@ -19,7 +19,6 @@ from mirograph.memory import context_view, emit_progress
 from mirograph.memory.context_window import format_instructions
 from mirograph.memory.report import final_outputs
 from mirograph.memory.sources import collect_sources
-from mirograph.models.boxed import extract_boxed, strip_think
 from mirograph.models.overflow import is_context_overflow
 from mirograph.nodes.verifier import candidate_answer
 from mirograph.prompts import load_prompt
@@ -63,10 +62,3 @@ def finalizer(
     update["status"] = ("exhausted" if reason else "done") if answer else "failed"
     return update
 
-
-def final_answer(text: str, settings: ResearchContext) -> str:
-    """The answer as the format asks: boxed content for `boxed`, else the visible text."""
-    visible = strip_think(text)
-    if settings.answer_format == "boxed":
-        return extract_boxed(visible) or ""
-    return visible

@@ -105,3 +105,47 @@ def test_unreadable_script_file(tmp_path, content):
     assert result.returncode == 2
     assert result.stderr.startswith(f"error: {'cannot read' if content is None else 'script'}")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_an_exhausted_script_stops_with_one_line_and_keeps_the_thread(tmp_path):
+    script = tmp_path / "script.json"
+    script.write_text('[{"tool_calls": [{"name": "counted_lookup", "args": {"query": "a"}}]}]')
+    db = tmp_path / "db.sqlite"
+    result = mirograph(
+        "run",
+        "Q?",
+        "--db",
+        str(db),
+        "--model",
+        f"scripted:{script}",
+        "--tool",
+        TOOL,
+        "--thread",
+        "t",
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: the run stopped: ScriptExhausted: scripted model has")
+    assert result.stderr.strip().endswith("continue with: mirograph resume t")
+    assert "Traceback" not in result.stderr
+    threads = mirograph("threads", "--db", str(db), "--json")
+    assert '"tool_calls_used": 1' in threads.stdout
+
+
+def test_an_unreachable_model_server_stops_with_one_line(tmp_path):
+    result = mirograph(
+        "run",
+        "Q?",
+        "--db",
+        str(tmp_path / "db.sqlite"),
+        "--model",
+        "openai:m",
+        "--base-url",
+        "http://127.0.0.1:9/v1",
+        "--tool",
+        TOOL,
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        "error: the run stopped: OpenAIConnectionError: Connection error."
+    )
+    assert "Traceback" not in result.stderr

@@ -127,8 +127,6 @@ def test_kill_between_a_steps_writes_and_its_checkpoint_resumes_the_run(
         )
     assert (head.metadata["step"], head.next, [t.name for t in head.tasks]) == (1, (), ["executor"])
 
-    report = run_eval(
-        [task], out_dir=out, settings=settings, judge_model=rule_judge(), resume=True
-    )
+    report = run_eval([task], out_dir=out, settings=settings, judge_model=rule_judge(), resume=True)
     [row] = report.rows
     assert (row["status"], row["answer"], row["resumed"]) == ("done", "Vantor", True)
