@@ -61,4 +61,3 @@ def finalizer(
     answer = update["answer"]
     update["status"] = ("exhausted" if reason else "done") if answer else "failed"
     return update
-
