@@ -25,15 +25,14 @@ err = Console(stderr=True, soft_wrap=True)
 
 
 def progress_line(p: Progress) -> Text:
-    """`tool calls 12/600 · context 8.1k/262k · planner · executor: web_search · 00:42`."""
+    """`tool calls 12/600 · context 8.1k/262.1k tokens · 00:42 · executor: web_search`."""
     minutes, seconds = divmod(int(p.elapsed), 60)
     line = Text()
     line.append(f"tool calls {p.tool_calls_used}/{p.budget}", style="bold cyan")
     line.append(f" · context {_k(p.view_tokens)}/{_k(p.window)} tokens")
-    line.append(f" · {p.node}", style="magenta")
-    if p.last_action:
-        line.append(f" · {p.last_action}", style="dim")
     line.append(f" · {minutes:02d}:{seconds:02d}")
+    # The last action goes last: a narrow terminal cuts it, not the counters.
+    line.append(f" · {p.last_action or p.node}", style="magenta")
     return line
 
 
