@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,20 +103,9 @@ def run_thread(
     if question is not None and resume is not None:
         raise ValueError("give a question to start a thread, or resume= to continue one")
     saver = graph.checkpointer if isinstance(graph.checkpointer, MirographSaver) else None
-    if saver is None:
-        return _run(
-            graph,
-            thread_id,
-            settings,
-            question,
-            control,
-            on_progress,
-            durability,
-            resume,
-            lambda: None,
-        )
-    with saver.acquire_lease(thread_id) as lease:
-        if question is not None:  # stored with the thread: resuming needs only its id
+    with saver.acquire_lease(thread_id) if saver else nullcontext() as lease:
+        heartbeat = _every(HEARTBEAT_SECONDS, lease.heartbeat if saver else _nothing)
+        if saver is not None and question is not None:  # resuming then needs only the id
             saver.set_thread_settings(thread_id, settings.to_dict())
         return _run(
             graph,
@@ -126,7 +116,7 @@ def run_thread(
             on_progress,
             durability,
             resume,
-            _every(HEARTBEAT_SECONDS, lease.heartbeat),
+            heartbeat,
         )
 
 
@@ -200,6 +190,10 @@ def _run(
         values=values,
         interrupts=tuple(interrupts),
     )
+
+
+def _nothing() -> None:
+    """No lease to refresh (another checkpointer, or none)."""
 
 
 def _every(seconds: float, action: Callable[[], None]) -> Callable[[], None]:
