@@ -6,6 +6,7 @@ that need them, so listing commands such as `threads` and `history` start quickl
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -46,11 +47,19 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
 
 @contextmanager
 def user_errors() -> Iterator[None]:
-    """Turn mirograph's user-facing errors into one line and exit code 2."""
+    """Turn mirograph's user-facing errors into one line and exit code 2.
+
+    Damage deep inside a database file only shows when SQLite reads that page, long after
+    the checks at open: it is reported the same way, and nothing is written to the file.
+    """
     try:
         yield
     except MirographError as exc:
         fail(str(exc))
+    except sqlite3.OperationalError as exc:  # locked, disk full, read-only: not damage
+        fail(f"the database cannot be used right now ({exc})")
+    except sqlite3.DatabaseError as exc:
+        fail(f"the database is damaged ({exc}); restore it from a copy")
 
 
 @contextmanager

@@ -149,3 +149,29 @@ def test_an_unreachable_model_server_stops_with_one_line(tmp_path):
         "error: the run stopped: OpenAIConnectionError: Connection error."
     )
     assert "Traceback" not in result.stderr
+
+
+def test_damage_inside_a_database_is_one_line_and_the_file_is_untouched(tmp_path, script):
+    db = tmp_path / "db.sqlite"
+    mirograph(
+        "run",
+        "Q?",
+        "--db",
+        str(db),
+        "--model",
+        f"scripted:{script}",
+        "--tool",
+        TOOL,
+        "--thread",
+        "t",
+    )
+    data = bytearray(db.read_bytes())
+    data[8192:] = bytes(len(data) - 8192)  # keep the header and schema, zero the rest
+    db.write_bytes(bytes(data))
+    before = digest(db)
+    for args in (("threads",), ("history", "t"), ("show", "t"), ("resume", "t")):
+        result = mirograph(*args, "--db", str(db))
+        assert result.returncode == 2, (args, result.stderr)
+        assert result.stderr.startswith("error: the database is damaged"), (args, result.stderr)
+        assert len(result.stderr.strip().splitlines()) == 1
+    assert digest(db) == before
