@@ -120,7 +120,7 @@ class MirographSaver(AsyncFromSync, SqliteSaver):
             cur.execute("BEGIN IMMEDIATE")
             try:
                 yield cur
-            except BaseException:
+            except BaseException:  # even KeyboardInterrupt: roll back, then re-raise
                 self.conn.rollback()
                 raise
             else:

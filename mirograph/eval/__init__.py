@@ -4,7 +4,7 @@
 from mirograph.eval import load_tasks, run_eval
 report = run_eval(load_tasks("gaia.jsonl"), out_dir="runs/gaia", settings=ResearchContext(
     model="openai:gpt-4.1"), judge_model=judge, concurrency=8, scaling=[8, 16, 32])
-print(report.summary["accuracy"])
+report.summary["accuracy"]  # {"avg": 0.8, "std": 0.02, "per_run": [...], "metric": "avg@3"}
 ```
 """
 
