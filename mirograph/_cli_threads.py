@@ -169,9 +169,14 @@ def index(
     if not directory.is_dir():
         fail(f"{directory} is not a folder")
     with user_errors():
-        report = index_corpus(directory, corpus)
+        try:
+            report = index_corpus(directory, corpus)
+        except OSError as exc:  # the index file itself: read-only folder, disk full
+            fail(f"cannot write the corpus index {corpus}: {exc.strerror}")
     display.out.print(
         f"indexed {directory} into {corpus}: {report.added} added, {report.updated} updated, "
         f"{report.unchanged} unchanged, {report.removed} removed",
         highlight=False,
     )
+    for skipped in report.skipped:
+        display.err.print(f"skipped {skipped}", highlight=False)

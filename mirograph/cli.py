@@ -108,8 +108,6 @@ def run(
         resources = resolve_resources(settings)
         thread_id = thread or uuid.uuid4().hex[:12]
         with open_checkpointer(db) as saver:
-            if thread and saver.get_thread(thread) is not None:
-                raise InputError(f"thread {thread} exists: continue it with `mirograph resume`")
             result = execute(saver, resources, settings, thread_id, question, as_json=as_json)
             result = answer_reviews(
                 result,
@@ -236,7 +234,9 @@ def execute(
                 on_progress=draw,
                 resume=resume,
             )
-        except stopping_errors() as exc:
+        except Exception as exc:  # only failures that are not bugs end in one line; rest raise
+            if not is_stopping_error(exc):
+                raise
             fail(
                 f"the run stopped: {type(exc).__name__}: {str(exc).splitlines()[0]} — every "
                 f"finished step is saved; continue with: mirograph resume {thread_id}",
@@ -244,15 +244,19 @@ def execute(
             )
 
 
-def stopping_errors() -> tuple[type[BaseException], ...]:
-    """Failures that end a run without being bugs: the provider stays down after its
-    retries, the network is gone, or a scripted model's script ran out."""
-    import httpx
-    import openai
+PROVIDER_PACKAGES = {"openai", "anthropic", "google", "groq", "mistralai", "cohere", "httpx"}
+
+
+def is_stopping_error(exc: Exception) -> bool:
+    """Failures that end a run without being bugs: a provider still failing after its own
+    retries, the network gone, the recursion limit, or a scripted model's script run out."""
+    from langgraph.errors import GraphRecursionError
 
     from mirograph.errors import ScriptExhausted
 
-    return (openai.APIError, httpx.HTTPError, ConnectionError, TimeoutError, ScriptExhausted)
+    if isinstance(exc, (ConnectionError, TimeoutError, GraphRecursionError, ScriptExhausted)):
+        return True
+    return any(cls.__module__.split(".")[0] in PROVIDER_PACKAGES for cls in type(exc).__mro__)
 
 
 def answer_reviews(

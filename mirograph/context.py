@@ -64,7 +64,11 @@ class ResearchContext:
         int, _doc("Tool-call budget", "Most tool calls a run may make (parallel calls count).")
     ] = 600
     max_wall_seconds: Annotated[
-        float, _doc("Wall-time budget (s)", "Answer now after this many seconds; 0: no limit.")
+        float,
+        _doc(
+            "Wall-time budget (s)",
+            "Answer now this long after the run began (pauses count; forks restart it); 0: none.",
+        ),
     ] = 0
     keep_tool_results: Annotated[
         int,

@@ -24,6 +24,7 @@ from langgraph.types import Command, Durability, Interrupt, StateSnapshot
 
 from mirograph.checkpoints.saver import MirographSaver
 from mirograph.context import ResearchContext
+from mirograph.errors import InputError
 from mirograph.memory.progress import is_progress_event
 
 HEARTBEAT_SECONDS = 30.0
@@ -105,8 +106,12 @@ def run_thread(
     saver = graph.checkpointer if isinstance(graph.checkpointer, MirographSaver) else None
     with saver.acquire_lease(thread_id) if saver else nullcontext() as lease:
         heartbeat = _every(HEARTBEAT_SECONDS, lease.heartbeat if saver else _nothing)
-        if saver is not None and question is not None:  # resuming then needs only the id
-            saver.set_thread_settings(thread_id, settings.to_dict())
+        if question is not None and graph.checkpointer is not None:
+            # Checked under the lease, so two starts of one thread cannot both pass.
+            if graph.checkpointer.get_tuple({"configurable": {"thread_id": thread_id}}):
+                raise InputError(f"thread {thread_id} exists: continue it with `mirograph resume`")
+            if saver is not None:  # stored with the thread: resuming needs only its id
+                saver.set_thread_settings(thread_id, settings.to_dict())
         return _run(
             graph,
             thread_id,

@@ -5,7 +5,8 @@ A scripted model is a real `BaseChatModel` (it binds tools, streams, and support
 It answers from a list or from a policy function:
 
 - list mode picks response *i*, where *i* is the number of AI messages already in its
-  input: a resumed or forked run continues the script where its transcript stopped;
+  input: a resumed or forked run continues the script where its transcript stopped (once
+  the summarizer folds turns the input holds fewer AI messages: use policy mode there);
 - policy mode calls `policy(messages)` and uses what it returns.
 
 A response is an `AIMessage`, a string (a final answer), a dict with `content` and/or

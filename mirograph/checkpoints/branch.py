@@ -53,21 +53,21 @@ def fork_at(
         saver, thread_id, checkpoint_id=checkpoint_id, new_thread_id=new_thread_id, note=note
     )
     saver.set_thread_settings(child, settings.to_dict())
-    if note:
-        add_note(saver, child, note)
+    edit_at_fork(saver, child, note)
     return child
 
 
-def add_note(saver: MirographSaver, thread_id: str, note: str) -> None:
-    """Append a hint the planner reads at its next call, as if a tool round just ended."""
+def edit_at_fork(saver: MirographSaver, thread_id: str, note: str | None) -> None:
+    """Restart the branch's wall clock and append the note, if any, for the next planner
+    call, as if a tool round just ended."""
     from mirograph.graphs.research import build_research_graph
 
     graph = build_research_graph(checkpointer=saver)
     config = {"configurable": {"thread_id": thread_id}}
     values = graph.get_state(config).values
-    messages: list[HumanMessage] = []
-    if not values.get("messages"):  # forked before the first planner call
-        messages.append(HumanMessage(content=values["question"]))
-    messages.append(HumanMessage(content=note, name=NOTE_NAME))
+    update: dict[str, object] = {"started_at": 0.0}  # the planner restarts the clock
+    if note:
+        messages = [] if values.get("messages") else [HumanMessage(content=values["question"])]
+        update["messages"] = [*messages, HumanMessage(content=note, name=NOTE_NAME)]
     # As the executor: its fixed edge leads to the summarizer, which routes to the planner.
-    graph.update_state(config, {"messages": messages}, as_node="executor")
+    graph.update_state(config, update, as_node="executor")

@@ -65,9 +65,9 @@ def format_instructions(settings: ResearchContext) -> str:
 def system_prompt(settings: ResearchContext, today: _dt.date | None = None) -> str:
     """The planner's system prompt: the user's override, or the packaged default."""
     template = settings.system_prompt or load_prompt("planner")
-    return template.format(
-        date=(today or _dt.date.today()).isoformat(),
-        format_instructions=format_instructions(settings),
+    # Plain replacement, not str.format: a user's prompt may hold JSON examples with braces.
+    return template.replace("{date}", (today or _dt.date.today()).isoformat()).replace(
+        "{format_instructions}", format_instructions(settings)
     )
 
 

@@ -31,17 +31,26 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import json
 import logging
 from collections.abc import Sequence
 from typing import Any
 
+import json_repair
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
-from langchain_core.messages import AIMessage, BaseMessage, InvalidToolCall, ToolCall, ToolMessage
+from langchain_core.messages import (
+    AIMessage,
+    BaseMessage,
+    HumanMessage,
+    InvalidToolCall,
+    ToolCall,
+    ToolMessage,
+)
 from langchain_core.outputs import ChatGeneration, ChatResult
-from langchain_core.runnables import Runnable
+from langchain_core.runnables import Runnable, RunnableLambda
 from langchain_core.utils.function_calling import convert_to_openai_tool
-from pydantic import ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from mirograph.models._blocks import (
     ParsedTurn,
@@ -51,6 +60,7 @@ from mirograph.models._blocks import (
 )
 from mirograph.models._transcript import PROTOCOL_TEXT, to_protocol_messages
 from mirograph.models.boxed import extract_boxed, split_think
+from mirograph.prompts import load_prompt
 
 __all__ = [
     "MAX_ATTEMPTS",
@@ -104,6 +114,24 @@ class MiroThinkerChatModel(BaseChatModel):
             kwargs.pop(native_only, None)
         specs = [convert_to_openai_tool(tool)["function"] for tool in tools]
         return self.bind(tools=specs, **kwargs)
+
+    def with_structured_output(
+        self, schema: Any, *, include_raw: bool = False, **kwargs: Any
+    ) -> Runnable[LanguageModelInput, Any]:
+        """Structured output in text: the schema goes into the prompt, the reply's JSON is
+        repaired and validated (MiroThinker servers usually have no tool-call parser)."""
+        if include_raw or not (isinstance(schema, type) and issubclass(schema, BaseModel)):
+            raise NotImplementedError("MiroThinkerChatModel supports pydantic schemas only")
+        instruction = load_prompt("structured_output").replace(
+            "{schema}", json.dumps(schema.model_json_schema())
+        )
+
+        def structured(value: LanguageModelInput) -> Any:
+            messages = [*self._convert_input(value).to_messages(), HumanMessage(instruction)]
+            text = split_think(self.model.invoke(messages).text)[1]
+            return schema.model_validate(json_repair.loads(text[text.find("{") :] or "{}"))
+
+        return RunnableLambda(structured, name="MiroThinkerStructuredOutput")
 
     def _generate(
         self,

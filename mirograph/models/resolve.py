@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from langchain_core.language_models import BaseChatModel
 
@@ -61,19 +60,6 @@ MIROTHINKER_SAMPLING: dict[str, float | int] = {
     "top_p": 0.95,
     "max_tokens": 16_384,
 }
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    """A parsed model string plus the settings that shape the client."""
-
-    provider: str
-    name: str
-    base_url: str = ""
-    api_key_env: str = ""
-    temperature: float | None = None
-    top_p: float | None = None
-    max_tokens: int | None = None
 
 
 def parse_model_string(spec: str) -> tuple[str, str]:

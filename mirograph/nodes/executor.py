@@ -14,6 +14,7 @@ from typing import Any
 
 from langchain_core.messages import ToolMessage
 from langchain_core.tools import BaseTool, ToolException
+from langgraph.errors import GraphBubbleUp
 from langgraph.runtime import Runtime
 from pydantic import ValidationError
 
@@ -71,6 +72,8 @@ def _run(tool: BaseTool, call: dict[str, Any]) -> ToolMessage:
         return _error(call, f"Error: invalid arguments for {call['name']}: {problems}")
     except ToolException as exc:
         return _error(call, f"Error: {exc}")
+    except GraphBubbleUp:  # interrupt() or a Command from inside a tool: LangGraph's to handle
+        raise
     except Exception as exc:  # a tool's own failure goes back to the model, logged for us
         log.warning("tool %s failed", call["name"], exc_info=True)
         return _error(call, f"Error: {call['name']} failed: {type(exc).__name__}: {exc}")

@@ -11,17 +11,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from langchain_core.messages import AIMessage, HumanMessage
 from langgraph.runtime import Runtime
 
 from mirograph.context import ResearchContext
 from mirograph.memory import context_view, emit_progress
-from mirograph.memory.context_window import format_instructions
 from mirograph.memory.report import final_outputs
 from mirograph.memory.sources import collect_sources
 from mirograph.models.overflow import is_context_overflow
+from mirograph.nodes.summarizer import answer_now_prompt
 from mirograph.nodes.verifier import candidate_answer
-from mirograph.prompts import load_prompt
 from mirograph.resources import Resources
 from mirograph.state import ResearchState
 
@@ -35,12 +33,7 @@ def finalizer(
     reason = state.get("answer_now")
     if reason:
         emit_progress(runtime, state, "finalizer", f"answering now: {reason}")
-        prompt = HumanMessage(
-            content=load_prompt("answer_now").format(
-                reason=reason, format_instructions=format_instructions(settings)
-            ),
-            name="answer_now",
-        )
+        prompt = answer_now_prompt(settings, reason)
         model = resources.chat_model(settings, "planner")
         try:
             reply = model.invoke([*context_view(state, settings), prompt])
@@ -50,7 +43,8 @@ def finalizer(
             # Window full: answer from the thoughts and calls, every tool result stubbed.
             stubbed = settings.replace(keep_tool_results=0)
             reply = model.invoke([*context_view(state, stubbed), prompt])
-        reply = AIMessage(content=reply.content, id=reply.id)  # no tools: drop stray calls
+        # No tools in "answer now": drop stray calls, keep usage for token accounting.
+        reply = reply.model_copy(update={"tool_calls": [], "invalid_tool_calls": []})
         update["messages"] = [prompt, reply]
         text = str(reply.text)
     else:

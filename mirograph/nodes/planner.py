@@ -22,6 +22,7 @@ from mirograph.models.overflow import is_context_overflow
 from mirograph.resources import Resources
 from mirograph.state import ResearchState, ToolTask
 
+FINISHED = ("done", "exhausted", "failed")
 BUDGET_SPENT = "Not run: the tool-call budget of {budget} calls is spent."
 
 
@@ -31,8 +32,12 @@ def planner(
     """Ask the model for the next step and route to tools, verification or "answer now"."""
     settings = runtime.context
     new: list[AnyMessage] = []
-    started = state.get("started_at") or time.time()
-    if not state.get("messages"):
+    # A finished thread given a new question (a follow-up in Studio) starts a new run:
+    # the question joins the transcript and the per-run counters start again.
+    new_run = state.get("status") in FINISHED
+    started = time.time() if new_run else (state.get("started_at") or time.time())
+    fresh: dict[str, Any] = {"answer_now": "", "verifications": 0} if new_run else {}
+    if not state.get("messages") or new_run:
         new.append(HumanMessage(content=state["question"]))
     view = context_view({**state, "messages": [*state.get("messages", []), *new]}, settings)
     tools = resources.tools_for(settings)
@@ -46,6 +51,7 @@ def planner(
         return Command(
             update={
                 "messages": new,
+                "started_at": started,
                 "answer_now": "the context window is full",
                 "activity": {"node": "planner", "detail": "context window full"},
             },
@@ -58,6 +64,7 @@ def planner(
     if not calls:
         return Command(
             update={
+                **fresh,
                 "messages": new,
                 "started_at": started,
                 "status": "verifying",
@@ -92,6 +99,7 @@ def planner(
     tasks += [_task({**call, "skipped": spent}, 0, {}) for call in calls[fits:]]
     return Command(
         update={
+            **fresh,
             "messages": new,
             "started_at": started,
             "status": "researching",

@@ -125,7 +125,7 @@ def _fit_answer_now(
     folded: ResearchState = {**state, **update}  # type: ignore[typeddict-item]
     excess = size(folded) - limit
     if excess > 0:
-        summary = update["summary"]
+        summary = update.get("summary", state.get("summary", ""))
         room = max(0, resources.count_tokens([HumanMessage(content=summary)]) - excess - 8)
         update["summary"] = clip_to_tokens(summary, room, SUMMARY_CLIPPED) if room else ""
     return update

@@ -40,9 +40,17 @@ class IndexReport:
     removed: int = 0
     skipped: list[str] = field(default_factory=list)
 
-    @property
-    def changed(self) -> bool:
-        return bool(self.added or self.updated or self.removed)
+
+def _extractor_errors() -> tuple[type[Exception], ...]:
+    """Errors of optional extractors (a corrupt PDF) that mean "skip this file"."""
+    try:
+        from pypdf.errors import PyPdfError
+    except ImportError:
+        return ()
+    return (PyPdfError,)
+
+
+_EXTRACTOR_ERRORS = _extractor_errors()
 
 
 def _pdf_available() -> bool:
@@ -116,19 +124,19 @@ def index_corpus(directory: str | Path, corpus_path: str | Path) -> IndexReport:
             relative = path.relative_to(root).as_posix()
             uri = f"corpus://{relative}"
             seen.add(uri)
-            stat = path.stat()
             old = known.get(uri)
-            if old and old["mtime_ns"] == stat.st_mtime_ns and old["size"] == stat.st_size:
-                report.unchanged += 1
-                continue
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-            if old and old["sha256"] == digest:
-                table.update(uri, {"mtime_ns": stat.st_mtime_ns, "size": stat.st_size})
-                report.unchanged += 1
-                continue
-            try:
+            try:  # unreadable, vanished mid-index, or a file its extractor rejects
+                stat = path.stat()
+                if old and old["mtime_ns"] == stat.st_mtime_ns and old["size"] == stat.st_size:
+                    report.unchanged += 1
+                    continue
+                digest = hashlib.sha256(path.read_bytes()).hexdigest()
+                if old and old["sha256"] == digest:
+                    table.update(uri, {"mtime_ns": stat.st_mtime_ns, "size": stat.st_size})
+                    report.unchanged += 1
+                    continue
                 title, body = extract_document(path)
-            except (OSError, ValueError) as exc:
+            except (OSError, ValueError, *_EXTRACTOR_ERRORS) as exc:
                 report.skipped.append(f"{relative}: {type(exc).__name__}")
                 continue
             record = {

@@ -175,3 +175,23 @@ def test_damage_inside_a_database_is_one_line_and_the_file_is_untouched(tmp_path
         assert result.stderr.startswith("error: the database is damaged"), (args, result.stderr)
         assert len(result.stderr.strip().splitlines()) == 1
     assert digest(db) == before
+
+
+def test_run_with_an_existing_thread_id_is_refused(tmp_path, script):
+    db = tmp_path / "db.sqlite"
+    args = (
+        "run",
+        "Q?",
+        "--db",
+        str(db),
+        "--model",
+        f"scripted:{script}",
+        "--tool",
+        TOOL,
+        "--thread",
+        "t",
+    )
+    assert mirograph(*args).returncode == 0
+    before = digest(db)
+    assert_one_clean_line(mirograph(*args), "thread t exists: continue it with `mirograph resume`")
+    assert digest(db) == before

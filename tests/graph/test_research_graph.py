@@ -186,3 +186,49 @@ def test_wall_time_budget_answers_now():
         0,
         "From memory: 1.",
     )
+
+
+def test_a_follow_up_question_on_a_finished_thread_starts_a_new_run():
+    script = [{"tool_calls": [call("lookup", query=f"q{i}")]} for i in range(2)] + [
+        "Forced.",
+        "Second answer.",
+    ]
+    model = ScriptedChatModel(responses=script)
+    graph = build_research_graph(model=model, tools=[lookup], checkpointer=InMemorySaver())
+    config = {"configurable": {"thread_id": "t"}}
+    settings = SETTINGS.replace(max_tool_calls=1)
+    graph.invoke({"question": "First?"}, config, context=settings)
+    graph.invoke({"question": "Second?"}, config, context=settings.replace(max_tool_calls=5))
+    state = graph.get_state(config).values
+    assert (state["status"], state["answer"]) == ("done", "Second answer.")
+    assert model.inputs[-1][-1].content == "Second?"
+
+
+def test_an_interrupt_inside_a_tool_pauses_the_run_instead_of_failing_the_call():
+    from langgraph.types import Command, interrupt
+
+    @tool
+    def ask_human(question: str) -> str:
+        """Ask the human."""
+        return interrupt(question)
+
+    model = ScriptedChatModel(
+        responses=[{"tool_calls": [call("ask_human", question="Why?")]}, "Because."]
+    )
+    graph = build_research_graph(model=model, tools=[ask_human], checkpointer=InMemorySaver())
+    config = {"configurable": {"thread_id": "t"}}
+    graph.invoke({"question": "Q"}, config, context=SETTINGS)
+    assert [i.value for i in graph.get_state(config).interrupts] == ["Why?"]
+    graph.invoke(Command(resume="Because I said so."), config, context=SETTINGS)
+    state = graph.get_state(config).values
+    assert tool_messages(state)[0].content == "Because I said so."
+
+
+def test_a_system_prompt_with_braces_is_used_as_written():
+    model = ScriptedChatModel(responses=["Ok."])
+    graph = build_research_graph(model=model, tools=[lookup])
+    prompt = 'Reply as JSON like {"answer": "..."}. Today is {date}.'
+    graph.invoke({"question": "Q"}, context=SETTINGS.replace(system_prompt=prompt))
+    assert model.inputs[0][0].content.startswith(
+        'Reply as JSON like {"answer": "..."}. Today is 20'
+    )

@@ -243,3 +243,21 @@ def test_structured_output_works_through_the_text_protocol() -> None:
     inner, _ = replies(block('{"accepted": true}', name="Verdict"))
     verdict = adapter(inner).with_structured_output(Verdict).invoke(QUESTION)
     assert verdict == Verdict(accepted=True)
+
+
+def test_structured_output_is_parsed_from_the_text_reply():
+    from pydantic import BaseModel
+
+    from mirograph.models.mirothinker import MiroThinkerChatModel
+    from mirograph.testing import ScriptedChatModel
+
+    class Verdict(BaseModel):
+        supported: bool
+        problems: list[str]
+
+    inner = ScriptedChatModel(
+        responses=['<think>check</think>Here: {"supported": false, "problems": ["no source",]}']
+    )
+    verdict = MiroThinkerChatModel(model=inner).with_structured_output(Verdict).invoke("Check.")
+    assert verdict == Verdict(supported=False, problems=["no source"])
+    assert "JSON schema" in inner.inputs[0][-1].content
