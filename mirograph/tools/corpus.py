@@ -53,7 +53,8 @@ def _extractor_errors() -> tuple[type[Exception], ...]:
 _EXTRACTOR_ERRORS = _extractor_errors()
 
 
-def _pdf_available() -> bool:
+def pdf_available() -> bool:
+    """Whether the optional `pdf` extra (pypdf) is installed."""
     try:
         import pypdf  # noqa: F401
     except ImportError:
@@ -63,7 +64,7 @@ def _pdf_available() -> bool:
 
 def supported_suffixes() -> tuple[str, ...]:
     """File types the indexer reads here (PDF only with a PDF text extractor)."""
-    pdf = PDF_SUFFIXES if _pdf_available() else ()
+    pdf = PDF_SUFFIXES if pdf_available() else ()
     return TEXT_SUFFIXES + HTML_SUFFIXES + pdf
 
 

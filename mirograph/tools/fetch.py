@@ -25,6 +25,7 @@ from langchain_core.tools import BaseTool, StructuredTool, ToolException
 from pydantic import BaseModel, Field
 
 from mirograph.tools._retry import RetryPolicy, Sleep, TransientError, call_with_retry
+from mirograph.tools.corpus import pdf_available
 from mirograph.tools.ssrf import AllowList, BlockedURL, Resolver, check_url, system_resolver
 
 USER_AGENT = "mirograph/0.1 (research agent; +https://github.com/mirograph)"
@@ -80,17 +81,9 @@ def _kind(content_type: str) -> str | None:
         return "json"
     if mime.startswith(_TEXT_TYPES) or mime.endswith("+xml"):
         return "text"
-    if mime == "application/pdf" and _pdf_available():
+    if mime == "application/pdf" and pdf_available():
         return "pdf"
     return None
-
-
-def _pdf_available() -> bool:
-    try:
-        import pypdf  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 def _read_capped(response: httpx.Response, max_bytes: int, deadline: float) -> tuple[bytes, bool]:
