@@ -17,6 +17,7 @@ $(VENV)/.installed: pyproject.toml
 demo: install
 	rm -rf $(DEMO) && mkdir -p $(DEMO)
 	$(BIN)/mirograph index examples/corpus --corpus $(DEMO)/corpus.sqlite
+	@echo "== scripted model: replays examples/demo-script.json; no LLM is called, nothing leaves this machine =="
 	$(BIN)/mirograph run "How many tool calls can MiroThinker v1.0 make per task, and in what context window?" \
 		--model scripted:examples/demo-script.json --corpus $(DEMO)/corpus.sqlite \
 		--db $(DEMO)/mirograph.sqlite --thread demo
