@@ -85,6 +85,8 @@ def show_markdown(data: dict[str, Any]) -> str:
     if data["sources"]:
         heading = "## All retrieved sources" if data["report"] else "## Sources"
         parts.append(heading + "\n\n" + "\n".join(f"- {format_source(s)}" for s in data["sources"]))
+    if data["summary"]:
+        parts.append("## Running summary\n\n" + data["summary"].rstrip())
     verified = {True: " · verified", False: " · not verified"}.get(data["verified"], "")
     parts.append(
         f"_thread {data['thread_id']} · {data['status']}{verified} · "

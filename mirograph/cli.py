@@ -35,7 +35,14 @@ from mirograph._cli_common import (
     user_errors,
 )
 from mirograph.checkpoints import open_checkpointer
-from mirograph.context import AnswerFormat, ResearchContext, ReviewMode, ToolProtocol, VerifyMode
+from mirograph.context import (
+    AnswerFormat,
+    ResearchContext,
+    ReviewMode,
+    SearchBackend,
+    ToolProtocol,
+    VerifyMode,
+)
 from mirograph.errors import InputError
 
 if TYPE_CHECKING:
@@ -84,6 +91,22 @@ def run(
         ReviewMode,
         typer.Option(help="Ask a human before each tool call (tools) or the answer (answer)."),
     ] = "none",
+    search_backend: Annotated[
+        SearchBackend, typer.Option(help="web_search backend; auto: Tavily with a key.")
+    ] = "auto",
+    fetch_allow: Annotated[
+        list[str] | None,
+        typer.Option("--fetch-allow", help="Private host or CIDR fetch_page may reach."),
+    ] = None,
+    mcp_config: Annotated[
+        Path | None, typer.Option(help="JSON file of MCP servers to load tools from.")
+    ] = None,
+    context_window: Annotated[
+        int, typer.Option(min=1, help="Tokens the model accepts.")
+    ] = ResearchContext.context_window_tokens,
+    temperature: Annotated[float | None, typer.Option(help="Sampling temperature.")] = None,
+    top_p: Annotated[float | None, typer.Option(help="Nucleus sampling.")] = None,
+    max_tokens: Annotated[int | None, typer.Option(help="Max output tokens per call.")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Research QUESTION until it is answered, saving every step to the database."""
@@ -103,6 +126,13 @@ def run(
             verify=verify,
             answer_format=answer_format,
             review=review,
+            search_backend=search_backend,
+            fetch_allow=tuple(fetch_allow or ()),
+            mcp_config=str(mcp_config.resolve()) if mcp_config else "",
+            context_window_tokens=context_window,
+            temperature=temperature,
+            top_p=top_p,
+            max_tokens=max_tokens,
             **({"tools": tuple(tool)} if tool else {}),
         )
         resources = resolve_resources(settings)

@@ -92,10 +92,20 @@ def _error(call: dict[str, Any], text: str) -> ToolMessage:
 
 
 def _truncated(message: ToolMessage, limit: int) -> ToolMessage:
-    if not isinstance(message.content, str):
-        return message
-    text, length = truncate_result(message.content, limit)
-    if text is message.content:
+    content = message.content
+    if isinstance(content, list) and all(_is_text(block) for block in content):
+        # MCP tools answer with text blocks: one string is what every provider accepts,
+        # and what truncation and the context view work on.
+        content = "\n".join(block if isinstance(block, str) else block["text"] for block in content)
+        message = message.model_copy(update={"content": content})
+    if not isinstance(content, str):
+        return message  # images and other media stay as the tool gave them
+    text, length = truncate_result(content, limit)
+    if text is content:
         return message
     metadata = {**message.response_metadata, "original_chars": length, "truncated": True}
     return message.model_copy(update={"content": text, "response_metadata": metadata})
+
+
+def _is_text(block: object) -> bool:
+    return isinstance(block, str) or (isinstance(block, dict) and block.get("type") == "text")
