@@ -15,6 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from langchain_core.messages import AIMessage, AnyMessage, ToolMessage
 
+from mirograph.memory.context_window import call_ids
 from mirograph.state import Source
 
 __all__ = [
@@ -38,7 +39,7 @@ def source_key(url: str) -> str:
     return urlunsplit((scheme, parts.netloc.lower(), path, parts.query, ""))
 
 
-def _call_steps(messages: Sequence[AnyMessage]) -> dict[str, int]:
+def call_steps(messages: Sequence[AnyMessage]) -> dict[str, int]:
     """Tool call id -> 1-based call number, counting calls in transcript order.
 
     Unparsable calls count too (the planner charges them to the budget), after the
@@ -48,9 +49,7 @@ def _call_steps(messages: Sequence[AnyMessage]) -> dict[str, int]:
     for message in messages:
         if not isinstance(message, AIMessage):
             continue
-        ids = [call["id"] or "" for call in message.tool_calls]
-        ids += [c.get("id") or f"invalid_{n}" for n, c in enumerate(message.invalid_tool_calls)]
-        for call_id in ids:
+        for call_id in call_ids(message):
             steps.setdefault(call_id, len(steps) + 1)
     return steps
 
@@ -68,7 +67,7 @@ def _declared(artifact: object) -> Iterator[tuple[str, str]]:
 
 def tool_results(messages: Sequence[AnyMessage]) -> Iterator[tuple[int, ToolMessage]]:
     """Successful tool results with their call number, in transcript order."""
-    steps = _call_steps(messages)
+    steps = call_steps(messages)
     for message in messages:
         if isinstance(message, ToolMessage) and message.status != "error":
             yield steps.get(message.tool_call_id, 0), message

@@ -45,7 +45,6 @@ from langchain_core.messages import (
     HumanMessage,
     InvalidToolCall,
     ToolCall,
-    ToolMessage,
 )
 from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.runnables import Runnable, RunnableLambda
@@ -146,7 +145,9 @@ class MiroThinkerChatModel(BaseChatModel):
         turn_index = sum(isinstance(m, AIMessage) for m in messages)
         # Without tools (e.g. "answer now") nothing is parsed: the reply is plain text.
         known = servers if tools else None
-        earlier = _successful_call_keys(messages) if tools else set()
+        from mirograph.nodes.planner import previous_calls  # the planner's rule for repeats
+
+        earlier = set(previous_calls(messages)) if tools else set()
         for attempt in range(1, max(1, self.max_attempts) + 1):
             reply = self.model.invoke(prompt, stop=stop, **kwargs)
             text = reply.text
@@ -214,17 +215,3 @@ def _rollback_reason(turn: ParsedTurn, earlier: set[str]) -> str | None:
 
     repeats = [c.name for c in turn.calls if call_key(c.name, c.args) in earlier]
     return f"repeats an earlier call of {', '.join(repeats)}" if repeats else None
-
-
-def _successful_call_keys(messages: Sequence[BaseMessage]) -> set[str]:
-    """Keys of earlier calls that ran and succeeded: only those count as repeats."""
-    from mirograph.nodes.planner import call_key
-
-    ok = {m.tool_call_id for m in messages if isinstance(m, ToolMessage) and m.status != "error"}
-    return {
-        call_key(call["name"], call["args"])
-        for m in messages
-        if isinstance(m, AIMessage)
-        for call in m.tool_calls
-        if call["id"] in ok
-    }

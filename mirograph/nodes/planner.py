@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, ToolMessage
@@ -18,6 +19,7 @@ from langgraph.types import Command, Send
 
 from mirograph.context import ResearchContext
 from mirograph.memory import context_view, emit_progress
+from mirograph.memory.sources import call_steps
 from mirograph.models.overflow import is_context_overflow
 from mirograph.resources import Resources
 from mirograph.state import ResearchState, ToolTask
@@ -93,7 +95,7 @@ def planner(
             },
             goto="finalizer",
         )
-    seen = _previous_calls(state.get("messages", []))
+    seen = previous_calls(state.get("messages", []))
     tasks = [_task(call, used + n + 1, seen) for n, call in enumerate(calls[:fits])]
     # Calls past the budget still need a result, in call order: the executor returns it.
     tasks += [_task({**call, "skipped": spent}, 0, {}) for call in calls[fits:]]
@@ -139,17 +141,17 @@ def _invalid_calls(message: AIMessage) -> list[dict[str, Any]]:
     ]
 
 
-def _previous_calls(messages: list[AnyMessage]) -> dict[str, int]:
-    """Successful earlier calls by key, with the step (1-based call number) they ran at."""
+def previous_calls(messages: Sequence[AnyMessage]) -> dict[str, int]:
+    """Earlier calls that ran and succeeded, by key, with their call number (as in sources
+    and history): only these count as repeats."""
     ok = {m.tool_call_id for m in messages if isinstance(m, ToolMessage) and m.status != "error"}
+    steps = call_steps(messages)
     seen: dict[str, int] = {}
-    step = 0
     for message in messages:
         if isinstance(message, AIMessage):
             for call in message.tool_calls:
-                step += 1
                 if call["id"] in ok:
-                    seen.setdefault(call_key(call["name"], call["args"]), step)
+                    seen.setdefault(call_key(call["name"], call["args"]), steps[call["id"]])
     return seen
 
 

@@ -7,10 +7,12 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+TOOL = "tests.fixtures.tools:counted_lookup"
 
 
 def cli_env(**extra: str) -> dict[str, str]:
@@ -39,6 +41,35 @@ def write_script(path: Path, calls: int, answer: str = "The answer is 42.") -> P
     ]
     path.write_text(json.dumps([*script, answer]))
     return path
+
+
+def run_args(db: Path, script: Path, thread: str = "t", *extra: str) -> list[str]:
+    """`mirograph run` of the scripted question with the counting tool."""
+    return [
+        "run",
+        "What is the answer?",
+        "--db",
+        str(db),
+        "--model",
+        f"scripted:{script}",
+        "--tool",
+        TOOL,
+        "--thread",
+        thread,
+        "--verify",
+        "rules",
+        *extra,
+    ]
+
+
+def thread_values(db: Path, thread: str) -> dict[str, Any]:
+    """The saved state of a thread, read as a Python user would."""
+    from mirograph import build_research_graph
+    from mirograph.checkpoints import open_checkpointer
+
+    with open_checkpointer(db) as saver:
+        graph = build_research_graph(checkpointer=saver)
+        return dict(graph.get_state({"configurable": {"thread_id": thread}}).values)
 
 
 @pytest.fixture

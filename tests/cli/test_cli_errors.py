@@ -7,9 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import cli_env, mirograph
-
-TOOL = "tests.fixtures.tools:counted_lookup"
+from tests.cli.conftest import TOOL, cli_env, mirograph, run_args
 
 
 def assert_one_clean_line(result, expected: str) -> None:
@@ -40,18 +38,7 @@ def test_empty_question(tmp_path, script):
 
 def test_unknown_thread(tmp_path, script):
     db = tmp_path / "db.sqlite"
-    mirograph(
-        "run",
-        "Q?",
-        "--db",
-        str(db),
-        "--model",
-        f"scripted:{script}",
-        "--tool",
-        TOOL,
-        "--thread",
-        "real",
-    )
+    mirograph(*run_args(db, script, "real"))
     before = digest(db)
     result = mirograph("resume", "ghost", "--db", str(db))
     assert_one_clean_line(result, "no thread 'ghost' in this database (see `mirograph threads`)")
@@ -153,18 +140,7 @@ def test_an_unreachable_model_server_stops_with_one_line(tmp_path):
 
 def test_damage_inside_a_database_is_one_line_and_the_file_is_untouched(tmp_path, script):
     db = tmp_path / "db.sqlite"
-    mirograph(
-        "run",
-        "Q?",
-        "--db",
-        str(db),
-        "--model",
-        f"scripted:{script}",
-        "--tool",
-        TOOL,
-        "--thread",
-        "t",
-    )
+    mirograph(*run_args(db, script, "t"))
     data = bytearray(db.read_bytes())
     data[8192:] = bytes(len(data) - 8192)  # keep the header and schema, zero the rest
     db.write_bytes(bytes(data))
@@ -179,18 +155,7 @@ def test_damage_inside_a_database_is_one_line_and_the_file_is_untouched(tmp_path
 
 def test_run_with_an_existing_thread_id_is_refused(tmp_path, script):
     db = tmp_path / "db.sqlite"
-    args = (
-        "run",
-        "Q?",
-        "--db",
-        str(db),
-        "--model",
-        f"scripted:{script}",
-        "--tool",
-        TOOL,
-        "--thread",
-        "t",
-    )
+    args = run_args(db, script, "t")
     assert mirograph(*args).returncode == 0
     before = digest(db)
     assert_one_clean_line(mirograph(*args), "thread t exists: continue it with `mirograph resume`")

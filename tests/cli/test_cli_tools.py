@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import mirograph
+from tests.cli.conftest import mirograph, thread_values
 from tests.tools.test_mcp import SERVER
 
 
@@ -20,18 +20,7 @@ def scripted(path: Path, call: dict, answer: str) -> Path:
 
 
 def tool_results(db: Path, thread: str) -> list[str]:
-    from langchain_core.messages import ToolMessage
-
-    from mirograph import build_research_graph
-    from mirograph.checkpoints import open_checkpointer
-
-    with open_checkpointer(db) as saver:
-        values = (
-            build_research_graph(checkpointer=saver)
-            .get_state({"configurable": {"thread_id": thread}})
-            .values
-        )
-    return [m.content for m in values["messages"] if isinstance(m, ToolMessage)]
+    return [m.content for m in thread_values(db, thread)["messages"] if m.type == "tool"]
 
 
 def test_an_mcp_tool_from_mcp_config_is_called_by_a_run(tmp_path):

@@ -15,30 +15,11 @@ from pathlib import Path
 import pytest
 from langchain_core.messages import AIMessage, ToolMessage
 
-from mirograph import ResearchContext, build_research_graph
+from mirograph import ResearchContext
 from mirograph.checkpoints import fork_at, open_checkpointer
-from tests.cli.conftest import REPO, cli_env, mirograph, write_script
+from tests.cli.conftest import REPO, cli_env, mirograph, run_args, thread_values, write_script
 
-TOOL = "tests.fixtures.tools:counted_lookup"
-
-
-def run_args(db: Path, script: Path, thread: str = "t") -> list[str]:
-    return [
-        "run",
-        "What is the answer?",
-        "--db",
-        str(db),
-        "--model",
-        f"scripted:{script}",
-        "--tool",
-        TOOL,
-        "--thread",
-        thread,
-        "--verify",
-        "rules",
-        "--max-tool-calls",
-        "1000",
-    ]
+LONG = ("--max-tool-calls", "1000")
 
 
 def start(args: list[str], env: dict[str, str]) -> subprocess.Popen:
@@ -62,12 +43,7 @@ def wait_for_executions(counter: Path, at_least: int, process: subprocess.Popen)
 
 def transcript(db: Path, thread: str) -> list[tuple]:
     """The saved transcript without volatile ids: what the model said and the tools returned."""
-    with open_checkpointer(db) as saver:
-        values = (
-            build_research_graph(checkpointer=saver)
-            .get_state({"configurable": {"thread_id": thread}})
-            .values
-        )
+    values = thread_values(db, thread)
     rows = []
     for m in values["messages"]:
         calls = [(c["name"], c["args"], c["id"]) for c in getattr(m, "tool_calls", [])]
@@ -78,12 +54,12 @@ def transcript(db: Path, thread: str) -> list[tuple]:
 def kill_and_resume(tmp_path: Path, calls: int, kills: int, seed: int) -> None:
     script = write_script(tmp_path / "script.json", calls=calls)
     whole = tmp_path / "whole.sqlite"
-    assert mirograph(*run_args(whole, script), timeout=600).returncode == 0
+    assert mirograph(*run_args(whole, script, "t", *LONG), timeout=600).returncode == 0
 
     db, counter = tmp_path / "killed.sqlite", tmp_path / "executions.txt"
     env = cli_env(MIROGRAPH_TEST_COUNTER=str(counter), MIROGRAPH_TEST_TOOL_SECONDS="0.01")
     points = sorted(random.Random(seed).sample(range(1, calls), kills))
-    args = run_args(db, script)
+    args = run_args(db, script, "t", *LONG)
     for point in points:
         process = start(args, env)
         wait_for_executions(counter, point, process)
@@ -114,7 +90,7 @@ def test_sigint_pauses_with_exit_3_and_a_resume_line(tmp_path):
     script = write_script(tmp_path / "script.json", calls=200)
     db, counter = tmp_path / "db.sqlite", tmp_path / "executions.txt"
     env = cli_env(MIROGRAPH_TEST_COUNTER=str(counter), MIROGRAPH_TEST_TOOL_SECONDS="0.01")
-    process = start(run_args(db, script), env)
+    process = start(run_args(db, script, "t", *LONG), env)
     wait_for_executions(counter, 10, process)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
@@ -132,7 +108,7 @@ def test_a_second_runner_of_the_same_thread_fails_clearly(tmp_path):
     script = write_script(tmp_path / "script.json", calls=300)
     db, counter = tmp_path / "db.sqlite", tmp_path / "executions.txt"
     env = cli_env(MIROGRAPH_TEST_COUNTER=str(counter), MIROGRAPH_TEST_TOOL_SECONDS="0.01")
-    first = start(run_args(db, script), env)
+    first = start(run_args(db, script, "t", *LONG), env)
     wait_for_executions(counter, 5, first)
     second = mirograph("resume", "t", "--db", str(db), env=env)
     first.send_signal(signal.SIGKILL)
@@ -163,7 +139,7 @@ def rows(db: Path, thread: str) -> list[tuple]:
 def test_fork_at_step_150_continues_differently_and_leaves_the_parent_untouched(tmp_path):
     parent_script = write_script(tmp_path / "parent.json", calls=200)
     db = tmp_path / "db.sqlite"
-    assert mirograph(*run_args(db, parent_script)).returncode == 0
+    assert mirograph(*run_args(db, parent_script, "t", *LONG)).returncode == 0
     before = rows(db, "t")
     parent = transcript(db, "t")
 
@@ -216,12 +192,7 @@ def test_fork_via_cli_records_the_parent_and_adds_the_note(tmp_path):
         for r in json.loads(mirograph("threads", "--db", str(db), "--json").stdout)
     }
     assert threads["t2"]["parent_thread_id"] == "t"
-    with open_checkpointer(db) as saver:
-        values = (
-            build_research_graph(checkpointer=saver)
-            .get_state({"configurable": {"thread_id": "t2"}})
-            .values
-        )
+    values = thread_values(db, "t2")
     assert values["tool_calls_used"] == 2
     assert values["messages"][-1].content == "Try X."
     assert isinstance(values["messages"][-2], ToolMessage)
