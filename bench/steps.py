@@ -1,78 +1,249 @@
-"""Per-step framework overhead of a research run, with mirograph's saver and without one.
+"""Cost per tool round up to 6,000 calls: mirograph against a plain LangGraph ReAct loop.
 
-A scripted model calls an instant tool N times, then answers; the time between two
-planner calls is one tool round (planner -> executor -> summarizer) of pure framework
-work: routing, state updates, the context view, and (with the saver) the synchronous
-checkpoint writes. Prints a table for N = 100/300/600.
+A scripted instant model calls an instant tool N times, then answers. The time between
+two model calls is one tool round of pure framework work. Side by side, in one run:
 
-    python bench/steps.py [--sizes 100,300,600] [--result-bytes 4096]
+- `langgraph`: the loop a user writes by hand — a model node, `ToolNode`, `add_messages`
+  (`MessagesState`), `tools_condition`; with the stock `SqliteSaver` only for small N
+  (it stores the whole transcript in every checkpoint: quadratic);
+- `mirograph`: the research graph (planner -> executor -> summarizer), with no
+  checkpointer and with its SQLite saver (`durability="sync"`).
+
+Tool results are low-redundancy text (seeded random characters), so the database size is
+compared with content that compression cannot hide. Each configuration runs in its own
+process, so peak RSS is that run's alone. For the largest saved mirograph run it also
+times `mirograph history` (every step) and `mirograph show` as a user meets them.
+
+    python bench/steps.py [--runs 100:4000,600:4000,6000:1000] [--stock-upto 100]
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
+import json
+import os
+import random
+import resource
+import sqlite3
 import statistics
+import string
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
-from langchain_core.tools import tool
-
-from mirograph import ResearchContext, ScriptedChatModel, build_research_graph
-from mirograph.checkpoints import open_checkpointer
+ALPHABET = string.ascii_letters + string.digits + " .,;:-"
+RUN_KEYS = ("r51_100", "last50", "total", "rss_mb", "db_mb", "content_mb")
 
 
-def scripted_run(n: int, result_bytes: int, db: Path | None) -> tuple[list[float], float]:
-    """Run n tool calls; return the round durations (s) and the total time (s)."""
-    stamps: list[float] = []
+def payloads(count: int, chars: int, seed: int = 14) -> list[str]:
+    """`count` distinct low-redundancy strings of `chars` characters."""
+    rng = random.Random(seed)
+    return ["".join(rng.choices(ALPHABET, k=chars)) for _ in range(count)]
 
-    def policy(messages: list) -> object:
-        stamps.append(time.perf_counter())
-        calls = sum(1 for m in messages if m.type == "ai")
-        if calls >= n:
+
+class Script:
+    """The scripted model's policy: N tool calls, then an answer; stamps every call."""
+
+    def __init__(self, calls: int) -> None:
+        self.calls, self.made = calls, 0
+        self.stamps: list[float] = []
+
+    def __call__(self, messages: list[Any]) -> object:
+        self.stamps.append(time.perf_counter())
+        if self.made >= self.calls:
             return "Done."
-        return {"tool_calls": [{"name": "fetch", "args": {"n": calls}}]}
+        self.made += 1
+        return {"tool_calls": [{"name": "fetch", "args": {"n": self.made}}]}
+
+    def rounds(self) -> list[float]:
+        return [b - a for a, b in itertools.pairwise(self.stamps)]
+
+
+def plain_graph(model: Any, tools: list[Any], checkpointer: Any) -> Any:
+    """The ReAct loop from LangGraph's docs: model node + ToolNode + add_messages."""
+    from langgraph.graph import START, MessagesState, StateGraph
+    from langgraph.prebuilt import ToolNode, tools_condition
+
+    bound = model.bind_tools(tools)
+
+    def agent(state: MessagesState) -> dict[str, Any]:
+        return {"messages": [bound.invoke(state["messages"])]}
+
+    builder = StateGraph(MessagesState)
+    builder.add_node("agent", agent)
+    builder.add_node("tools", ToolNode(tools))
+    builder.add_edge(START, "agent")
+    builder.add_conditional_edges("agent", tools_condition)
+    builder.add_edge("tools", "agent")
+    return builder.compile(checkpointer=checkpointer)
+
+
+def one_run(loop: str, saver: str, calls: int, chars: int, db: Path) -> dict[str, float]:
+    """Run one configuration in this process; return its measurements."""
+    from langchain_core.tools import tool
+
+    from mirograph import ResearchContext, ScriptedChatModel, build_research_graph
+
+    pages = payloads(calls, chars)
 
     @tool
     def fetch(n: int) -> str:
-        """Return a page."""
-        return f"page {n} " + "x" * result_bytes
+        """Return page n."""
+        return pages[(n - 1) % len(pages)]
 
-    model = ScriptedChatModel(policy=policy)
-    settings = ResearchContext(verify="off", max_tool_calls=n)
-    config = {"configurable": {"thread_id": f"bench-{n}"}}
-    start = time.perf_counter()
-    if db is None:
-        build_research_graph(model=model, tools=[fetch]).invoke(
-            {"question": "q"}, config, context=settings
-        )
-    else:
-        with open_checkpointer(db) as saver:
-            graph = build_research_graph(model=model, tools=[fetch], checkpointer=saver)
-            graph.invoke({"question": "q"}, config, context=settings, durability="sync")
-    total = time.perf_counter() - start
-    return [b - a for a, b in itertools.pairwise(stamps)], total
+    script = Script(calls)
+    model = ScriptedChatModel(policy=script)
+    config: dict[str, Any] = {"configurable": {"thread_id": "t"}, "recursion_limit": 4 * calls + 20}
+    options: dict[str, Any] = {"durability": "sync"} if saver != "none" else {}
+    with opened_saver(saver, db) as checkpointer:
+        if loop == "langgraph":
+            graph = plain_graph(model, [fetch], checkpointer)
+            graph.invoke({"messages": [("user", "q")]}, config, **options)
+        else:
+            graph = build_research_graph(model=model, tools=[fetch], checkpointer=checkpointer)
+            settings = ResearchContext(
+                verify="off", max_tool_calls=calls, context_window_tokens=10**9
+            )
+            graph.invoke({"question": "q"}, config, context=settings, **options)
+        total = time.perf_counter() - script.stamps[0]
+    rounds = script.rounds()
+    return {
+        "r51_100": statistics.mean(rounds[50:100]) * 1000,
+        "last50": statistics.mean(rounds[-50:]) * 1000,
+        "total": total,
+        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "db_mb": db_bytes(db) / 1e6 if saver != "none" else 0.0,
+        "content_mb": (calls * chars + 1) / 1e6,
+    }
+
+
+class opened_saver:
+    """The checkpointer of a configuration, closed on exit (None for "none")."""
+
+    def __init__(self, saver: str, db: Path) -> None:
+        self.saver, self.db, self.conn = saver, db, None
+
+    def __enter__(self) -> Any:
+        if self.saver == "stock":
+            from langgraph.checkpoint.sqlite import SqliteSaver
+
+            self.conn = sqlite3.connect(self.db, check_same_thread=False)
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            return SqliteSaver(self.conn)
+        if self.saver == "mirograph":
+            from mirograph.checkpoints import open_checkpointer
+
+            self.cm = open_checkpointer(self.db)
+            return self.cm.__enter__()
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        if self.conn is not None:
+            self.conn.close()
+        elif self.saver == "mirograph":
+            self.cm.__exit__(*exc)
+
+
+def db_bytes(path: Path) -> int:
+    """File size after folding the WAL into the main file (what a user would copy)."""
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return path.stat().st_size
+
+
+def spawn(loop: str, saver: str, calls: int, chars: int, db: Path) -> dict[str, float]:
+    """One configuration in a fresh process (so its peak RSS is its own)."""
+    argv = [sys.executable, __file__, "--one", loop, saver, str(calls), str(chars), str(db)]
+    done = subprocess.run(argv, check=True, capture_output=True, text=True, env=bench_env())
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def bench_env() -> dict[str, str]:
+    return {**os.environ, "LANGSMITH_TRACING": "false"}
+
+
+def best_of(argv: list[str], times: int = 5) -> float:
+    """Best wall time of `times` runs of a command, in seconds."""
+    best = float("inf")
+    for _ in range(times):
+        start = time.perf_counter()
+        subprocess.run(argv, check=True, capture_output=True, env=bench_env())
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def cli_times(db: Path) -> dict[str, float]:
+    """`history` (every step) and `show` of the saved thread, beyond start-up."""
+    cli = [sys.executable, "-m", "mirograph"]
+    bare = best_of([sys.executable, "-c", "pass"])
+    startup = best_of([*cli, "--help"]) - bare
+    history = best_of([*cli, "history", "t", "--db", str(db)]) - bare
+    show = best_of([*cli, "show", "t", "--db", str(db)]) - bare
+    out = subprocess.run(
+        [*cli, "history", "t", "--db", str(db), "--tool-calls-only"],
+        capture_output=True,
+        text=True,
+        env=bench_env(),
+    )
+    rows = len(out.stdout.splitlines()) if out.returncode == 0 else -1
+    return {"startup": startup, "history": history, "show": show, "tool_call_rows": rows}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="100,300,600")
-    parser.add_argument("--result-bytes", type=int, default=4096)
+    parser.add_argument("--runs", default="100:4000,600:4000,6000:1000", help="CALLS:CHARS,...")
+    parser.add_argument("--stock-upto", type=int, default=100, help="largest N for SqliteSaver")
+    parser.add_argument("--one", nargs=5, metavar=("LOOP", "SAVER", "N", "CHARS", "DB"))
     args = parser.parse_args()
-    sizes = [int(s) for s in args.sizes.split(",")]
-    print(
-        f"{'tool calls':>10} | {'saver':<13} | {'ms/step (last 50)':>17} | "
-        f"{'ms/step (mean)':>14} | {'total s':>7}"
+    if args.one:
+        loop, saver, calls, chars, db = args.one
+        print(json.dumps(one_run(loop, saver, int(calls), int(chars), Path(db))))
+        return
+    specs = [tuple(int(x) for x in part.split(":")) for part in args.runs.split(",")]
+    header = (
+        f"{'calls':>5} | {'chars':>5} | {'loop':<9} | {'saver':<9} | {'ms 51-100':>9} | "
+        f"{'ms last50':>9} | {'growth':>6} | {'vs loop':>7} | {'total s':>7} | "
+        f"{'RSS MB':>6} | {'DB MB':>6} | {'DB/content':>10}"
     )
-    print("-" * 74)
+    print(header)
+    print("-" * len(header))
+    saved: dict[int, Path] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for n in sizes:
-            for label, db in (("none", None), ("mirograph", Path(tmp) / f"steps-{n}.sqlite")):
-                rounds, total = scripted_run(n, args.result_bytes, db)
-                last = statistics.mean(rounds[-50:]) * 1000
-                mean = statistics.mean(rounds) * 1000
-                print(f"{n:>10} | {label:<13} | {last:>17.2f} | {mean:>14.2f} | {total:>7.2f}")
+        for calls, chars in specs:
+            loop_last = None
+            configs = [("langgraph", "none"), ("mirograph", "none"), ("mirograph", "mirograph")]
+            if calls <= args.stock_upto:
+                configs.insert(1, ("langgraph", "stock"))
+            for loop, saver in configs:
+                db = Path(tmp, f"{loop}-{saver}-{calls}.sqlite")
+                r = spawn(loop, saver, calls, chars, db)
+                if (loop, saver) == ("langgraph", "none"):
+                    loop_last = r["last50"]
+                if saver == "mirograph":
+                    saved[calls] = db
+                vs = r["last50"] / loop_last if loop_last else float("nan")
+                stored = saver != "none"
+                ratio = f"{r['db_mb'] / r['content_mb']:>10.2f}" if stored else "-".rjust(10)
+                db_mb = f"{r['db_mb']:>6.1f}" if stored else "-".rjust(6)
+                print(
+                    f"{calls:>5} | {chars:>5} | {loop:<9} | {saver:<9} | {r['r51_100']:>9.2f} | "
+                    f"{r['last50']:>9.2f} | {r['last50'] / r['r51_100']:>5.2f}× | {vs:>6.2f}× | "
+                    f"{r['total']:>7.1f} | {r['rss_mb']:>6.0f} | {db_mb} | {ratio}",
+                    flush=True,
+                )
+        if saved:
+            calls = max(saved)
+            t = cli_times(saved[calls])
+            print(
+                f"\n{calls}-call thread, beyond `python -c pass` (best of 5): "
+                f"--help {t['startup']:.2f} s · history (every step) {t['history']:.2f} s · "
+                f"show {t['show']:.2f} s · history --tool-calls-only rows: {t['tool_call_rows']}"
+            )
 
 
 if __name__ == "__main__":
