@@ -38,6 +38,11 @@ COMPRESS_ABOVE = 64
 """Blobs at least this long are compressed when that makes them smaller."""
 
 _ZLIB_SUFFIX = ";zd1"
+_INFLATE_STEP = 1 << 20
+
+MAX_INFLATED = 64 * 1024 * 1024
+"""Most bytes one blob may inflate to: a tampered blob cannot exhaust memory (a real
+blob is one step's writes, far below this)."""
 
 
 class CompressedSerializer(SerializerProtocol):
@@ -46,9 +51,16 @@ class CompressedSerializer(SerializerProtocol):
     The suffix avoids `+`, which `EncryptedSerializer` uses to find the cipher name.
     """
 
-    def __init__(self, serde: SerializerProtocol, *, min_size: int = COMPRESS_ABOVE) -> None:
+    def __init__(
+        self,
+        serde: SerializerProtocol,
+        *,
+        min_size: int = COMPRESS_ABOVE,
+        max_inflated: int = MAX_INFLATED,
+    ) -> None:
         self.serde = serde
         self.min_size = min_size
+        self.max_inflated = max_inflated
 
     def dumps(self, obj: Any) -> bytes:
         return self.serde.dumps(obj)
@@ -68,15 +80,36 @@ class CompressedSerializer(SerializerProtocol):
     def loads_typed(self, data: tuple[str, bytes]) -> Any:
         type_, payload = data
         if type_.endswith(_ZLIB_SUFFIX):
-            try:
-                inflate = zlib.decompressobj(zdict=_ZDICT_V1)
-                payload = inflate.decompress(payload) + inflate.flush()
-            except zlib.error:
-                raise DatabaseError("A checkpoint blob is damaged (bad compression).") from None
+            payload = _inflate(payload, self.max_inflated)
             type_ = type_[: -len(_ZLIB_SUFFIX)]
         elif "+" in type_:
             raise DatabaseError("This database is encrypted: pass its encryption key to open it.")
         return self.serde.loads_typed((type_, payload))
+
+
+def _inflate(payload: bytes, limit: int) -> bytes:
+    """Inflate at most `limit` bytes, 1 MiB at a time; more is a damaged (or hostile) blob."""
+    inflate = zlib.decompressobj(zdict=_ZDICT_V1)
+    parts: list[bytes] = []
+    total = 0
+    try:
+        while not inflate.eof:
+            part = inflate.decompress(payload, _INFLATE_STEP)
+            payload = inflate.unconsumed_tail
+            total += len(part)
+            if total > limit:
+                raise DatabaseError(
+                    f"A checkpoint blob inflates past {limit} bytes: the database is "
+                    "damaged or tampered with."
+                )
+            if not part and not payload:
+                break
+            parts.append(part)
+    except zlib.error:
+        raise DatabaseError("A checkpoint blob is damaged (bad compression).") from None
+    if not inflate.eof:
+        raise DatabaseError("A checkpoint blob is damaged (truncated compression).")
+    return b"".join(parts)
 
 
 class AesGcmCipher(CipherProtocol):
@@ -137,7 +170,11 @@ def with_allowlist(
     if isinstance(serde, EncryptedSerializer):
         return EncryptedSerializer(serde.cipher, with_allowlist(serde.serde, extra))
     if isinstance(serde, CompressedSerializer):
-        return CompressedSerializer(with_allowlist(serde.serde, extra), min_size=serde.min_size)
+        return CompressedSerializer(
+            with_allowlist(serde.serde, extra),
+            min_size=serde.min_size,
+            max_inflated=serde.max_inflated,
+        )
     if isinstance(serde, JsonPlusSerializer):
         return serde.with_msgpack_allowlist(extra)
     return serde

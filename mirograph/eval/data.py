@@ -144,17 +144,38 @@ def _task(row: Mapping[str, Any], number: int, mapping: FieldMap, base: Path, pa
     for column in (mapping.question, mapping.answer):
         if column not in row:
             raise InputError(f"task {number} of {path} has no {column!r} field")
-    task_id = str(row.get(mapping.id) or "") if mapping.id else ""
+    task_id = (str(row.get(mapping.id) or "") if mapping.id else "") or str(number)
     file_name = str(row.get(mapping.file) or "") if mapping.file else ""
     used = {mapping.id, mapping.question, mapping.answer, mapping.file}
+    attachment = read_attachment(confined(base, file_name, task_id)) if file_name else ""
     return Task(
-        task_id=task_id or str(number),
+        task_id=task_id,
         question=str(row[mapping.question]).strip(),
         ground_truth=str(row[mapping.answer]).strip(),
         file_name=file_name,
-        attachment=read_attachment(base / file_name) if file_name else "",
+        attachment=attachment,
         metadata={k: v for k, v in row.items() if k not in used},
     )
+
+
+def confined(base: Path, file_name: str, task_id: str) -> Path:
+    """`base / file_name`, refused unless it stays inside `base` (no `..`, absolute path or
+    symlink out): a dataset must not read arbitrary local files into a prompt."""
+    relative = Path(file_name)
+    outside = InputError(
+        f"task {task_id}: attached file {file_name!r} is outside the files folder {base}; "
+        "file names must be relative paths inside it"
+    )
+    if relative.is_absolute() or ".." in relative.parts or "\x00" in file_name:
+        raise outside
+    path = base / relative
+    try:
+        inside = path.resolve().is_relative_to(base.resolve())
+    except (OSError, RuntimeError):  # a symlink loop
+        inside = False
+    if not inside:
+        raise outside
+    return path
 
 
 def read_attachment(path: Path) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import tracemalloc
+import zlib
 from pathlib import Path
 
 import ormsgpack
@@ -96,3 +98,34 @@ def test_listing_an_encrypted_database_needs_no_key(tmp_path: Path):
     with open_checkpointer(path) as saver:
         assert [s.tool_calls_used for s in saver.history("t1")][-1] == 2
         assert saver.get_thread("t1").question == "why?"
+
+
+def _zlib_bomb(inflated: int) -> bytes:
+    """A valid `;zd1` stream of `inflated` zero bytes (about a thousandth of that long)."""
+    from mirograph.checkpoints._zdict import _ZDICT_V1
+
+    deflate = zlib.compressobj(9, zdict=_ZDICT_V1)
+    chunk = bytes(1 << 20)
+    parts = [deflate.compress(chunk) for _ in range(inflated >> 20)]
+    return b"".join(parts) + deflate.flush()
+
+
+def test_a_blob_that_inflates_without_bound_is_a_database_error(saver, finished, db_path: Path):
+    from mirograph.checkpoints._serde import MAX_INFLATED
+
+    bomb = _zlib_bomb(4 * MAX_INFLATED)
+    with sqlite3.connect(db_path) as conn:
+        changed = conn.execute(
+            "UPDATE checkpoints SET type = 'msgpack;zd1', checkpoint = ? WHERE thread_id = 't1'",
+            (bomb,),
+        ).rowcount
+    assert changed > 0
+
+    tracemalloc.start()
+    try:
+        with pytest.raises(DatabaseError, match="inflates past"):
+            saver.get_tuple(config("t1"))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < MAX_INFLATED + (8 << 20)

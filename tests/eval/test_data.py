@@ -91,3 +91,31 @@ def test_duplicate_task_ids_are_rejected(tmp_path):
 
 def test_limit_keeps_the_first_tasks():
     assert [t.task_id for t in load_tasks(DATASET, limit=3)] == ["t01", "t02", "t03"]
+
+
+@pytest.mark.parametrize("file_name", ["../secret.txt", "ABSOLUTE", "link.txt"])
+def test_attachment_outside_the_files_folder_is_refused(tmp_path, file_name):
+    files = tmp_path / "files"
+    files.mkdir()
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SECRET-XYZ")
+    (files / "link.txt").symlink_to(secret)
+    name = str(secret) if file_name == "ABSOLUTE" else file_name
+    data = write_jsonl(tmp_path / "d.jsonl", [
+        {"task_id": "a7", "task_question": "Q?", "ground_truth": "A", "file_name": name}
+    ])  # fmt: skip
+    with pytest.raises(InputError) as raised:
+        load_tasks(data, files_dir=files)
+    assert str(raised.value) == (
+        f"task a7: attached file {name!r} is outside the files folder {files}; "
+        "file names must be relative paths inside it"
+    )
+
+
+def test_attachment_in_a_subfolder_is_read(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "memo.txt").write_text("inside")
+    data = write_jsonl(tmp_path / "d.jsonl", [
+        {"task_id": "a", "task_question": "Q?", "ground_truth": "A", "file_name": "sub/memo.txt"}
+    ])  # fmt: skip
+    assert load_tasks(data)[0].attachment == "inside"

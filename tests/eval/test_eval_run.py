@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
 
 from mirograph.errors import InputError
 from mirograph.eval.results import pass_at_k
-from tests.eval.conftest import DATASET, HOPS, eval_args, read_jsonl, run_cli, run_synthetic
+from tests.eval.conftest import (
+    DATASET,
+    HOPS,
+    JUDGE,
+    cli_env,
+    eval_args,
+    read_jsonl,
+    run_cli,
+    run_synthetic,
+)
 
 
 @pytest.fixture
@@ -93,3 +103,28 @@ def test_cli_unreadable_dataset_is_one_line_and_exit_2(tmp_path, corpus: Path):
         2,
         f"error: cannot read dataset {tmp_path / 'missing.jsonl'}: No such file or directory",
     )
+
+
+def test_cli_attachment_outside_the_files_folder_reaches_no_model(tmp_path, corpus: Path):
+    from tests.fixtures.capture import capture_server
+
+    (tmp_path / "secret.txt").write_text("SECRET-XYZ")
+    (tmp_path / "files").mkdir()
+    data = tmp_path / "d.jsonl"
+    data.write_text(
+        json.dumps({"task_id": "a7", "task_question": "Q?", "ground_truth": "A",
+                    "file_name": "../secret.txt"}) + "\n"
+    )  # fmt: skip
+    with capture_server() as model:
+        args = [
+            sys.executable, "-m", "mirograph", "eval", str(data), "--out", str(tmp_path / "out"),
+            "--files", str(tmp_path / "files"), "--model", "openai:gpt-4.1-mini",
+            "--base-url", model.url + "/v1", "--judge-model", JUDGE, "--verify", "rules",
+        ]  # fmt: skip
+        result = run_cli(args, env=cli_env(OPENAI_API_KEY="sk-test"))
+    assert (result.returncode, result.stderr.strip()) == (
+        2,
+        f"error: task a7: attached file '../secret.txt' is outside the files folder "
+        f"{tmp_path / 'files'}; file names must be relative paths inside it",
+    )
+    assert model.requests == []
