@@ -9,10 +9,16 @@ are read from the environment by the model and tool clients at start-up.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import math
+import types
+import typing
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import Field
+
+from mirograph.errors import ConfigError
 
 ToolProtocol = Literal["auto", "native", "mirothinker"]
 VerifyMode = Literal["auto", "llm", "rules", "off"]
@@ -120,12 +126,21 @@ class ResearchContext:
         str, _doc("System prompt", "Replaces the default planner prompt; empty: default.")
     ] = ""
 
+    def __new__(cls, *args: Any, **kwargs: Any) -> ResearchContext:
+        # Unknown names (a typo in Studio's JSON, an old script) fail here, named.
+        names = [f.name for f in dataclasses.fields(cls)]
+        unknown = sorted(set(kwargs) - set(names))
+        if unknown:
+            raise ConfigError(f"unknown setting {unknown[0]!r}; settings are: {', '.join(names)}")
+        return super().__new__(cls)
+
     def __post_init__(self) -> None:
-        # Settings sent as JSON (Studio, the SDK) hold lists; tuples keep the context hashable.
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            if isinstance(value, list):
-                object.__setattr__(self, f.name, tuple(value))
+        """Check every setting's type and choices now, so a wrong one is one clear error
+        naming the field, whether it came from Python, the CLI or Studio's JSON."""
+        for name, kind in _field_types(type(self)).items():
+            value = _checked(name, kind, getattr(self, name))
+            object.__setattr__(self, name, value)
+        _check_ranges(self)
 
     def replace(self, **changes: Any) -> ResearchContext:
         """A copy with some settings changed (the context is frozen)."""
@@ -144,3 +159,80 @@ class ResearchContext:
         """Settings stored with a thread; unknown keys (older versions) are ignored."""
         names = {f.name: f for f in dataclasses.fields(cls)}
         return cls(**{key: value for key, value in data.items() if key in names})
+
+
+# -- validation ------------------------------------------------------------------------
+
+# (lowest, highest, allowed text) per numeric field; None: no bound on that side.
+_RANGES: dict[str, tuple[float | None, float | None, str]] = {
+    "temperature": (0, None, "a number >= 0, or empty"),
+    "top_p": (0, 1, "a number in (0, 1], or empty"),
+    "max_tokens": (1, None, "an integer >= 1, or empty"),
+    "max_tool_calls": (0, None, "an integer >= 0"),
+    "max_wall_seconds": (0, None, "a number >= 0 (0: no limit)"),
+    "keep_tool_results": (-1, None, "an integer >= -1 (-1: keep all)"),
+    "max_tool_result_chars": (1, None, "an integer >= 1"),
+    "context_window_tokens": (1, None, "an integer >= 1"),
+    "summarize_at": (0, 1, "a fraction in (0, 1]"),
+    "max_verifications": (0, None, "an integer >= 0"),
+}
+
+
+@functools.cache
+def _field_types(cls: type) -> dict[str, Any]:
+    hints = typing.get_type_hints(cls)
+    return {f.name: hints[f.name] for f in dataclasses.fields(cls)}
+
+
+def _describe(kind: Any) -> str:
+    if typing.get_origin(kind) is Literal:
+        return "one of " + ", ".join(str(a) for a in typing.get_args(kind))
+    names = {str: "a string", int: "an integer", float: "a number", type(None): "empty (null)"}
+    if typing.get_origin(kind) in (types.UnionType, typing.Union):
+        return " or ".join(_describe(a) for a in typing.get_args(kind))
+    if typing.get_origin(kind) is tuple:
+        return "a list of strings"
+    return names.get(kind, str(kind))
+
+
+def _checked(name: str, kind: Any, value: Any) -> Any:
+    """`value` as the field's type, or a `ConfigError` naming the field and what it takes."""
+    origin = typing.get_origin(kind)
+    if origin in (types.UnionType, typing.Union):
+        for option in typing.get_args(kind):
+            try:
+                return _checked(name, option, value)
+            except ConfigError:
+                continue
+    elif origin is Literal:
+        if isinstance(value, str) and value in typing.get_args(kind):
+            return value
+    elif origin is tuple:
+        if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+            return tuple(value)  # JSON sends lists; tuples keep the context hashable
+    elif kind is type(None):
+        if value is None:
+            return None
+    elif kind is float:
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if number and math.isfinite(value):
+            return float(value)
+    elif kind is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)  # JSON numbers may arrive as 600.0
+    elif isinstance(value, kind):
+        return value
+    raise ConfigError(f"setting {name} must be {_describe(kind)}, not {value!r}")
+
+
+def _check_ranges(settings: ResearchContext) -> None:
+    for name, (low, high, allowed) in _RANGES.items():
+        value = getattr(settings, name)
+        if value is None:
+            continue
+        open_low = name in ("top_p", "summarize_at")
+        too_low = low is not None and (value <= low if open_low else value < low)
+        if too_low or (high is not None and value > high):
+            raise ConfigError(f"setting {name} must be {allowed}, not {value!r}")

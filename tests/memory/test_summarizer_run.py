@@ -16,7 +16,7 @@ CONFIG = {"configurable": {"thread_id": "t"}, "recursion_limit": 500}
 
 def too_small_for_a_summary() -> int:
     """A window that holds the answer-now prompt but no summarizer call."""
-    base = settings(0, 40)
+    base = settings(1, 40)  # the window only sizes the prompt here
     reason = "the context window of 0000 tokens is full"
     prompt = [SystemMessage(system_prompt(base)), HumanMessage("Which record?")]
     return estimate_tokens([*prompt, answer_now_prompt(base, reason)]) + 40
