@@ -44,8 +44,8 @@ def show(
     """Print a thread's answer, report, sources and counters."""
     if fmt not in ("md", "json"):
         fail(f"--format must be md or json, not {fmt!r}")
+    from mirograph.answers.sources import collect_sources
     from mirograph.graphs.research import build_research_graph
-    from mirograph.memory.sources import collect_sources
 
     with user_errors(), open_existing(db) as saver:
         thread_settings(saver, thread)
@@ -76,7 +76,7 @@ def show(
 def show_markdown(data: dict[str, Any]) -> str:
     """A thread as markdown: the report (or the question and answer), every retrieved
     source by number, and a status line."""
-    from mirograph.memory.sources import format_source
+    from mirograph.answers.sources import format_source
 
     parts = [
         data["report"].rstrip()

@@ -25,7 +25,7 @@ from langgraph.types import Command, Durability, Interrupt, StateSnapshot
 from mirograph.checkpoints.saver import MirographSaver
 from mirograph.context import ResearchContext
 from mirograph.errors import InputError
-from mirograph.memory.progress import is_progress_event
+from mirograph.progress import is_progress_event
 
 HEARTBEAT_SECONDS = 30.0
 """How often a running thread refreshes its lease (well inside the staleness window)."""

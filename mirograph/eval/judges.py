@@ -22,7 +22,7 @@ from pydantic import BaseModel, Field
 
 from mirograph.errors import ConfigError
 from mirograph.eval.data import Task
-from mirograph.models.boxed import extract_boxed
+from mirograph.text import extract_boxed
 
 log = logging.getLogger(__name__)
 

@@ -1,16 +1,14 @@
-"""What the model sees (the context view) and what the run remembers (the summary)."""
+"""What the model is shown: the context view, the running summary, and token counts."""
 
 from mirograph.memory.context_window import (
-    MISSING,
     OMITTED,
     TRUNCATED,
+    answer_now_prompt,
     context_view,
-    paired,
     stub_old_results,
     system_prompt,
     truncate_result,
 )
-from mirograph.memory.progress import ProgressEvent, emit_progress, is_progress_event
 from mirograph.memory.summary import SummaryBudget, SummaryDoesNotFit, summarize
 from mirograph.memory.tokens import (
     TokenCounter,
@@ -20,20 +18,16 @@ from mirograph.memory.tokens import (
 )
 
 __all__ = [
-    "MISSING",
     "OMITTED",
     "TRUNCATED",
-    "ProgressEvent",
     "SummaryBudget",
     "SummaryDoesNotFit",
     "TokenCounter",
+    "answer_now_prompt",
     "context_view",
-    "emit_progress",
     "estimate_text_tokens",
     "estimate_tokens",
     "estimate_tool_tokens",
-    "is_progress_event",
-    "paired",
     "stub_old_results",
     "summarize",
     "system_prompt",

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from langchain_core.messages import (
-    AIMessage,
     AnyMessage,
     BaseMessage,
     HumanMessage,
@@ -25,23 +24,21 @@ from mirograph.context import ResearchContext
 from mirograph.memory.tokens import TokenCounter, estimate_tokens
 from mirograph.prompts import load_prompt
 from mirograph.state import ResearchState
+from mirograph.transcript import paired
 
 OMITTED = "Tool result is omitted to save tokens."
 TRUNCATED = "[Result truncated]"
-MISSING = "No result: this tool call did not run."
 SUMMARY_HEADER = "Summary of the research so far (older turns were folded into it):"
 
 __all__ = [
-    "MISSING",
     "OMITTED",
     "SUMMARY_HEADER",
     "TRUNCATED",
     "TokenCounter",
-    "call_ids",
+    "answer_now_prompt",
     "context_view",
     "estimate_tokens",
     "format_instructions",
-    "paired",
     "stub_old_results",
     "summary_start",
     "system_prompt",
@@ -69,6 +66,14 @@ def system_prompt(settings: ResearchContext, today: _dt.date | None = None) -> s
     return template.replace("{date}", (today or _dt.date.today()).isoformat()).replace(
         "{format_instructions}", format_instructions(settings)
     )
+
+
+def answer_now_prompt(settings: ResearchContext, reason: str) -> HumanMessage:
+    """The "answer now" instruction, as the finalizer appends it to the view."""
+    text = load_prompt("answer_now").format(
+        reason=reason, format_instructions=format_instructions(settings)
+    )
+    return HumanMessage(content=text, name="answer_now")
 
 
 def task_message(state: ResearchState) -> HumanMessage:
@@ -101,50 +106,6 @@ def context_view(
     start = summary_start(messages, state.get("summary_upto", 0))
     view.extend(stub_old_results(paired(messages[start:]), settings.keep_tool_results))
     return view
-
-
-def call_ids(message: AIMessage) -> list[str]:
-    """Ids of every call an AI message made, unparsable ones included (they get answers too)."""
-    ids = [call["id"] or "" for call in message.tool_calls]
-    ids += [c.get("id") or f"invalid_{n}" for n, c in enumerate(message.invalid_tool_calls)]
-    return ids
-
-
-def paired(messages: Sequence[AnyMessage]) -> list[AnyMessage]:
-    """Every tool call directly followed by exactly one result, as every provider requires.
-
-    Results are moved up to their call (parallel results may land after other messages),
-    a call with no result yet gets a `MISSING` stand-in, and a result whose call is not in
-    `messages` (cut off by a boundary) is left out.
-    """
-    # A result belongs to the nearest earlier call with its id: some servers (and scripted
-    # models after a summary) reuse ids such as "call_0" across turns.
-    waiting: dict[str, list[int]] = {}
-    results: dict[int, dict[str, ToolMessage]] = {}
-    for i, message in enumerate(messages):
-        if isinstance(message, AIMessage):
-            for call_id in call_ids(message):
-                waiting.setdefault(call_id, []).append(i)
-        elif isinstance(message, ToolMessage) and waiting.get(message.tool_call_id):
-            owner = waiting[message.tool_call_id].pop()
-            results.setdefault(owner, {}).setdefault(message.tool_call_id, message)
-    out: list[AnyMessage] = []
-    for i, message in enumerate(messages):
-        if isinstance(message, ToolMessage):
-            continue
-        out.append(message)
-        if isinstance(message, AIMessage):
-            answered = results.get(i, {})
-            for call_id in call_ids(message):
-                out.append(answered.get(call_id) or _missing(call_id, message))
-    return out
-
-
-def _missing(call_id: str, message: AIMessage) -> ToolMessage:
-    names = {c["id"]: c["name"] for c in message.tool_calls}
-    return ToolMessage(
-        content=MISSING, tool_call_id=call_id, name=names.get(call_id), status="error"
-    )
 
 
 def stub_old_results(messages: Sequence[AnyMessage], keep: int) -> list[AnyMessage]:

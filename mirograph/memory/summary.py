@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, ToolMessage
 
-from mirograph.memory.context_window import TRUNCATED, call_ids
+from mirograph.memory.context_window import TRUNCATED
 from mirograph.memory.tokens import TokenCounter, clip_to_tokens, estimate_text_tokens
-from mirograph.models.boxed import strip_think
 from mirograph.prompts import load_prompt
+from mirograph.text import strip_think
+from mirograph.transcript import call_ids
 
 MIN_CHUNK_TOKENS = 64
 """Below this, a summarizer call would spend the window on instructions, not content."""

@@ -7,7 +7,6 @@
 - `is_context_overflow` recognizes every provider's "prompt too long" error.
 """
 
-from mirograph.models.boxed import extract_boxed, split_think, strip_think
 from mirograph.models.mirothinker import (
     MiroThinkerChatModel,
     ToolCallParseError,
@@ -15,6 +14,7 @@ from mirograph.models.mirothinker import (
 )
 from mirograph.models.overflow import is_context_overflow
 from mirograph.models.resolve import parse_model_string, resolve_model
+from mirograph.text import extract_boxed, split_think, strip_think
 
 __all__ = [
     "MiroThinkerChatModel",

@@ -15,7 +15,7 @@ from typing import Any
 
 import json_repair
 
-from mirograph.models.boxed import think_spans
+from mirograph.text import think_spans
 
 OPEN, CLOSE = "<use_mcp_tool>", "</use_mcp_tool>"
 _BLOCK = re.compile(re.escape(OPEN) + r"(.*?)" + re.escape(CLOSE), re.DOTALL)

@@ -58,8 +58,9 @@ from mirograph.models._blocks import (
     parse_turn,
 )
 from mirograph.models._transcript import PROTOCOL_TEXT, to_protocol_messages
-from mirograph.models.boxed import extract_boxed, split_think
 from mirograph.prompts import load_prompt
+from mirograph.text import extract_boxed, split_think
+from mirograph.transcript import call_key, previous_calls
 
 __all__ = [
     "MAX_ATTEMPTS",
@@ -145,8 +146,6 @@ class MiroThinkerChatModel(BaseChatModel):
         turn_index = sum(isinstance(m, AIMessage) for m in messages)
         # Without tools (e.g. "answer now") nothing is parsed: the reply is plain text.
         known = servers if tools else None
-        from mirograph.nodes.planner import previous_calls  # the planner's rule for repeats
-
         earlier = set(previous_calls(messages)) if tools else set()
         for attempt in range(1, max(1, self.max_attempts) + 1):
             reply = self.model.invoke(prompt, stop=stop, **kwargs)
@@ -209,9 +208,7 @@ def _rollback_reason(turn: ParsedTurn, earlier: set[str]) -> str | None:
     """Why a turn must be asked again, or None when it can stand."""
     if turn.problems:
         return "; ".join(str(p) for p in turn.problems)
-    # The planner's notion of "the same call", so a repeat that survives the retries gets
-    # the planner's note; imported late because nodes depend on models, not the reverse.
-    from mirograph.nodes.planner import call_key
-
+    # The planner's notion of "the same call" (`transcript.call_key`), so a repeat that
+    # survives the retries gets the planner's note.
     repeats = [c.name for c in turn.calls if call_key(c.name, c.args) in earlier]
     return f"repeats an earlier call of {', '.join(repeats)}" if repeats else None

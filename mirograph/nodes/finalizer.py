@@ -4,7 +4,7 @@ When the run was forced to stop (budget spent, window full) it asks the model on
 with no tools, to answer from what it has. For `boxed` answers the answer is the content
 of the last `\\boxed{}`; `<think>` blocks never reach the answer. Citations that match no
 source the run retrieved are removed and noted; in `report` mode the rest are renumbered to
-the recorded sources and a Sources list is generated (`mirograph.memory.report`).
+the recorded sources and a Sources list is generated (`mirograph.answers.report`).
 """
 
 from __future__ import annotations
@@ -13,15 +13,15 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
+from mirograph.answers.report import final_outputs
+from mirograph.answers.sources import collect_sources
 from mirograph.context import ResearchContext
-from mirograph.memory import context_view, emit_progress
-from mirograph.memory.report import final_outputs
-from mirograph.memory.sources import collect_sources
+from mirograph.memory import answer_now_prompt, context_view
 from mirograph.models.overflow import is_context_overflow
-from mirograph.nodes.summarizer import answer_now_prompt
-from mirograph.nodes.verifier import candidate_answer
+from mirograph.progress import emit_progress
 from mirograph.resources import Resources
 from mirograph.state import ResearchState
+from mirograph.transcript import candidate_answer
 
 
 def finalizer(
@@ -48,7 +48,7 @@ def finalizer(
         update["messages"] = [prompt, reply]
         text = str(reply.text)
     else:
-        text = candidate_answer(state)
+        text = candidate_answer(state.get("messages", []))
     # Sources come from the transcript (never a side list), so forks and resumes are exact.
     sources = collect_sources([*state.get("messages", []), *update.get("messages", [])])
     update |= final_outputs(text, state["question"], settings, sources)

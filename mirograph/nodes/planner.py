@@ -8,9 +8,7 @@ without tool calls is a candidate answer for the verifier.
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Sequence
 from typing import Any, Literal
 
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, ToolMessage
@@ -18,11 +16,12 @@ from langgraph.runtime import Runtime
 from langgraph.types import Command, Send
 
 from mirograph.context import ResearchContext
-from mirograph.memory import context_view, emit_progress
-from mirograph.memory.sources import call_steps
+from mirograph.memory import context_view
 from mirograph.models.overflow import is_context_overflow
+from mirograph.progress import emit_progress
 from mirograph.resources import Resources
 from mirograph.state import ResearchState, ToolTask
+from mirograph.transcript import call_key, planned_calls, previous_calls
 
 FINISHED = ("done", "exhausted", "failed")
 BUDGET_SPENT = "Not run: the tool-call budget of {budget} calls is spent."
@@ -62,7 +61,7 @@ def planner(
     assert isinstance(response, AIMessage), f"planner model returned {type(response).__name__}"
     new.append(response)
 
-    calls = [*response.tool_calls, *_invalid_calls(response)]
+    calls = planned_calls(response)
     if not calls:
         return Command(
             update={
@@ -118,41 +117,6 @@ def _budget_spent(settings: ResearchContext, used: int, started: float) -> str:
     if settings.max_wall_seconds and time.time() - started >= settings.max_wall_seconds:
         return f"the wall-time budget of {settings.max_wall_seconds:g} seconds is spent"
     return ""
-
-
-def call_key(name: str, args: Any) -> str:
-    """A call's identity for repeat detection: tool name and normalized arguments."""
-    if isinstance(args, dict):
-        args = {k: v.strip().lower() if isinstance(v, str) else v for k, v in args.items()}
-    return f"{name}:{json.dumps(args, sort_keys=True, default=str)}"
-
-
-def _invalid_calls(message: AIMessage) -> list[dict[str, Any]]:
-    """Calls the provider could not parse (bad JSON): they still need an answer."""
-    return [
-        {
-            "name": c.get("name") or "",
-            "args": {},
-            "id": c.get("id") or f"invalid_{n}",
-            "type": "tool_call",
-            "error": c.get("error") or "arguments are not valid JSON",
-        }
-        for n, c in enumerate(message.invalid_tool_calls)
-    ]
-
-
-def previous_calls(messages: Sequence[AnyMessage]) -> dict[str, int]:
-    """Earlier calls that ran and succeeded, by key, with their call number (as in sources
-    and history): only these count as repeats."""
-    ok = {m.tool_call_id for m in messages if isinstance(m, ToolMessage) and m.status != "error"}
-    steps = call_steps(messages)
-    seen: dict[str, int] = {}
-    for message in messages:
-        if isinstance(message, AIMessage):
-            for call in message.tool_calls:
-                if call["id"] in ok:
-                    seen.setdefault(call_key(call["name"], call["args"]), steps[call["id"]])
-    return seen
 
 
 def _task(call: dict[str, Any], step: int, seen: dict[str, int]) -> ToolTask:

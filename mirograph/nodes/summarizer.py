@@ -19,8 +19,7 @@ from langgraph.types import Command
 
 from mirograph.context import ResearchContext
 from mirograph.memory import context_view
-from mirograph.memory.context_window import format_instructions, summary_start
-from mirograph.memory.progress import emit_progress
+from mirograph.memory.context_window import answer_now_prompt, summary_start
 from mirograph.memory.summary import (
     SummaryBudget,
     SummaryDoesNotFit,
@@ -29,7 +28,7 @@ from mirograph.memory.summary import (
     summarize,
 )
 from mirograph.memory.tokens import clip_to_tokens, estimate_tool_tokens
-from mirograph.prompts import load_prompt
+from mirograph.progress import emit_progress
 from mirograph.resources import Resources
 from mirograph.state import ResearchState
 
@@ -76,14 +75,6 @@ def input_limit(settings: ResearchContext) -> int:
 def keep_rounds(keep_tool_results: int) -> int:
     """Tool rounds a summary keeps verbatim: K, at least one, 5 when K = -1."""
     return DEFAULT_KEEP_ROUNDS if keep_tool_results < 0 else max(1, keep_tool_results)
-
-
-def answer_now_prompt(settings: ResearchContext, reason: str) -> HumanMessage:
-    """The "answer now" instruction, as the finalizer will append it to the view."""
-    text = load_prompt("answer_now").format(
-        reason=reason, format_instructions=format_instructions(settings)
-    )
-    return HumanMessage(content=text, name="answer_now")
 
 
 def _fold(

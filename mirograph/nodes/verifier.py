@@ -25,15 +25,16 @@ from langgraph.runtime import Runtime
 from langgraph.types import Command
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
+from mirograph.answers.citations import rewrite_citations, unresolved
+from mirograph.answers.sources import collect_sources, evidence_for, format_source
 from mirograph.context import ResearchContext
-from mirograph.memory.citations import rewrite_citations, unresolved
-from mirograph.memory.sources import collect_sources, evidence_for, format_source, tool_results
-from mirograph.models.boxed import extract_boxed, strip_think
 from mirograph.prompts import load_prompt
 from mirograph.resources import Resources
 from mirograph.review import answer_review
 from mirograph.state import ResearchState, Source
 from mirograph.testing import ScriptedChatModel
+from mirograph.text import extract_boxed, strip_think
+from mirograph.transcript import last_ai, tool_results
 
 EVIDENCE_CHARS = 60_000
 """Most characters of tool results the verifier model is shown (less for small windows)."""
@@ -81,7 +82,7 @@ def verifier(
         return Command(goto="finalizer")
     messages = state.get("messages", [])
     sources = collect_sources(messages)
-    candidate = _last_ai(messages)
+    candidate = last_ai(messages)
     answer = strip_think(str(candidate.text)) if candidate else ""
     problems = rule_problems(answer, settings, sources)
     verdict: dict[str, Any] = {"mode": "rules", "supported": not problems, "problems": problems}
@@ -115,16 +116,6 @@ def verify_mode(settings: ResearchContext, resources: Resources) -> Literal["llm
         return settings.verify
     planner_model = resources.chat_model(settings, "planner")
     return "rules" if isinstance(planner_model, ScriptedChatModel) else "llm"
-
-
-def candidate_answer(state: ResearchState) -> str:
-    """The text of the last AI message: the planner's reply without tool calls."""
-    message = _last_ai(state.get("messages", []))
-    return str(message.text) if message is not None else ""
-
-
-def _last_ai(messages: list[AnyMessage]) -> AIMessage | None:
-    return next((m for m in reversed(messages) if isinstance(m, AIMessage)), None)
 
 
 def rule_problems(answer: str, settings: ResearchContext, sources: list[Source]) -> list[str]:

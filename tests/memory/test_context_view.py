@@ -8,8 +8,9 @@ import pytest
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 
 from mirograph import ResearchContext
-from mirograph.memory import MISSING, OMITTED, context_view
+from mirograph.memory import OMITTED, context_view
 from mirograph.memory.context_window import SUMMARY_HEADER
+from mirograph.transcript import MISSING
 
 from .conftest import QUESTION, research_state, step_messages
 
@@ -127,7 +128,7 @@ def test_view_grows_only_by_the_ai_turn_with_k5():
 def test_results_pair_with_the_nearest_call_when_ids_repeat_across_turns():
     from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
-    from mirograph.memory.context_window import paired
+    from mirograph.transcript import paired
 
     def turn(query: str) -> list:
         call = {"name": "lookup", "args": {"q": query}, "id": "call_0", "type": "tool_call"}

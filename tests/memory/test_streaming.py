@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 
-from mirograph.memory import is_progress_event
+from mirograph.progress import is_progress_event
 from mirograph.runner import Progress, run_thread
 
 from .scenario import Scenario, settings

@@ -6,8 +6,7 @@ import pytest
 from langchain_core.messages import HumanMessage, SystemMessage
 from langgraph.checkpoint.memory import InMemorySaver
 
-from mirograph.memory import estimate_tokens, system_prompt
-from mirograph.nodes.summarizer import answer_now_prompt
+from mirograph.memory import answer_now_prompt, estimate_tokens, system_prompt
 
 from .scenario import ANSWER, FORCED, NOTES, Scenario, settings
 

@@ -14,9 +14,9 @@ from langchain_core.messages import (
 )
 from pydantic import BaseModel
 
-from mirograph.models.boxed import strip_think
 from mirograph.models.mirothinker import MiroThinkerChatModel
 from mirograph.testing import ScriptedChatModel
+from mirograph.text import strip_think
 from tests.models.fixtures import lookup
 
 TODAY = dt.date(2025, 11, 3)

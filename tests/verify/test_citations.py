@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from mirograph.memory.citations import removal_note, rewrite_citations, unresolved
-from mirograph.memory.report import render_report
+from mirograph.answers.citations import removal_note, rewrite_citations, unresolved
+from mirograph.answers.report import render_report
 from mirograph.state import Source
 
 SOURCES: list[Source] = [

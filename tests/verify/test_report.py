@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from mirograph import ResearchContext
-from mirograph.memory.sources import format_source
+from mirograph.answers.sources import format_source
 from mirograph.tools import make_fetch_page
 from tests.verify.conftest import call, run_graph
 

@@ -11,7 +11,7 @@ import re
 import pytest
 
 from mirograph import ResearchContext
-from mirograph.memory.sources import format_source
+from mirograph.answers.sources import format_source
 from tests.verify.conftest import call, run_graph, verdicts, verifier_messages
 
 FETCHED = "http://docs.test/release"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
-from mirograph.memory.sources import collect_sources, format_source, source_key
+from mirograph.answers.sources import collect_sources, format_source, source_key
 
 
 def turn(*calls: tuple[str, str]) -> AIMessage:

@@ -2,7 +2,7 @@
 
 A model cites in three ways: a bare URL or `corpus://` URI, a markdown link, or a number
 `[n]` that refers to its own "Sources" list at the end. Every citation either resolves to a
-source the run actually retrieved (`mirograph.memory.sources`) or it is unresolved; the
+source the run actually retrieved (`mirograph.answers.sources`) or it is unresolved; the
 verifier names unresolved ones, and the finalizer removes them and says so. That is what
 makes a fabricated citation impossible to print as a source.
 """
@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from mirograph.memory.sources import SourceIndex
+from mirograph.answers.sources import SourceIndex
 from mirograph.state import Source
 
 __all__ = ["Rewrite", "removal_note", "rewrite_citations", "split_sources_section", "unresolved"]

@@ -12,12 +12,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from mirograph.answers.citations import removal_note, rewrite_citations
+from mirograph.answers.sources import format_source
 from mirograph.context import ResearchContext
-from mirograph.memory.citations import removal_note, rewrite_citations
-from mirograph.memory.sources import format_source
-from mirograph.models.boxed import extract_boxed, strip_think
 from mirograph.prompts import load_prompt
 from mirograph.state import Source
+from mirograph.text import extract_boxed, strip_think
 
 __all__ = ["final_outputs", "lead_answer", "render_report"]
 

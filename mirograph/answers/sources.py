@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from urllib.parse import urlsplit, urlunsplit
 
-from langchain_core.messages import AIMessage, AnyMessage, ToolMessage
+from langchain_core.messages import AnyMessage
 
-from mirograph.memory.context_window import call_ids
 from mirograph.state import Source
+from mirograph.transcript import tool_results
 
 __all__ = [
     "SourceIndex",
@@ -24,7 +24,6 @@ __all__ = [
     "evidence_for",
     "format_source",
     "source_key",
-    "tool_results",
 ]
 
 
@@ -39,21 +38,6 @@ def source_key(url: str) -> str:
     return urlunsplit((scheme, parts.netloc.lower(), path, parts.query, ""))
 
 
-def call_steps(messages: Sequence[AnyMessage]) -> dict[str, int]:
-    """Tool call id -> 1-based call number, counting calls in transcript order.
-
-    Unparsable calls count too (the planner charges them to the budget), after the
-    parsed calls of their turn, as the planner orders them.
-    """
-    steps: dict[str, int] = {}
-    for message in messages:
-        if not isinstance(message, AIMessage):
-            continue
-        for call_id in call_ids(message):
-            steps.setdefault(call_id, len(steps) + 1)
-    return steps
-
-
 def _declared(artifact: object) -> Iterator[tuple[str, str]]:
     """(url, title) pairs a tool artifact declares; anything else is ignored."""
     if not isinstance(artifact, dict):
@@ -63,14 +47,6 @@ def _declared(artifact: object) -> Iterator[tuple[str, str]]:
             url = item["url"].strip()
             title = item.get("title")
             yield url, title.strip() if isinstance(title, str) and title.strip() else url
-
-
-def tool_results(messages: Sequence[AnyMessage]) -> Iterator[tuple[int, ToolMessage]]:
-    """Successful tool results with their call number, in transcript order."""
-    steps = call_steps(messages)
-    for message in messages:
-        if isinstance(message, ToolMessage) and message.status != "error":
-            yield steps.get(message.tool_call_id, 0), message
 
 
 def collect_sources(messages: Sequence[AnyMessage]) -> list[Source]:
