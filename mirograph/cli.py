@@ -245,6 +245,7 @@ def execute(
     """
     from mirograph.graphs.research import build_research_graph
     from mirograph.runner import RunControl, run_thread
+    from mirograph.tools.mcp import close_tools
 
     graph = build_research_graph(
         model=resources.model,
@@ -272,6 +273,8 @@ def execute(
                 f"finished step is saved; continue with: mirograph resume {thread_id}",
                 code=EXIT_FAILED,
             )
+        finally:  # the run ended or paused: its MCP servers stop (a later call restarts one)
+            close_tools(resources.tools or ())
 
 
 PROVIDER_PACKAGES = {"openai", "anthropic", "google", "groq", "mistralai", "cohere", "httpx"}

@@ -10,7 +10,7 @@ There is no default `search_corpus`: it needs a corpus (`make_search_corpus(path
 from mirograph.tools._retry import RateLimiter, RetryPolicy, shared_rate_limiter
 from mirograph.tools.corpus import IndexReport, index_corpus, make_search_corpus
 from mirograph.tools.fetch import make_fetch_page
-from mirograph.tools.mcp import aload_mcp_tools, load_mcp_tools, read_mcp_config
+from mirograph.tools.mcp import aload_mcp_tools, close_tools, load_mcp_tools, read_mcp_config
 from mirograph.tools.python_sandbox import make_run_python, probe_sandbox
 from mirograph.tools.search import make_web_search
 from mirograph.tools.settings import BUILTIN_TOOLS, atools_from_settings, tools_from_settings
@@ -30,6 +30,7 @@ __all__ = [
     "aload_mcp_tools",
     "atools_from_settings",
     "check_url",
+    "close_tools",
     "fetch_page",
     "index_corpus",
     "load_mcp_tools",

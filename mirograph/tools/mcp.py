@@ -14,6 +14,9 @@ Configs come only from files the user names (`--mcp-config PATH`, the `mcp_confi
 setting) — never from model output or the network — because a stdio entry runs a command.
 Stdio servers get only the MCP SDK's minimal environment plus the entry's `env`, so our API
 keys are not passed on. Errors in the file are the user's: `ConfigError`, one sentence.
+
+Each server has one session for the whole run (`mcp_sessions.McpSessions`): listing its
+tools opens it, every call reuses it, `close_tools` ends it.
 """
 
 from __future__ import annotations
@@ -21,13 +24,19 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from langchain_core.tools import BaseTool, StructuredTool
+from pydantic import Field
 
 from mirograph.errors import ConfigError
+
+if TYPE_CHECKING:  # the MCP SDK loads only when a config is used
+    from mcp.types import CallToolResult
+
+    from mirograph.tools.mcp_sessions import McpSessions
 
 T = TypeVar("T")
 _HTTP_TRANSPORTS = {"streamable_http": "streamable_http", "http": "streamable_http", "sse": "sse"}
@@ -83,34 +92,66 @@ def read_mcp_config(config_path: str | Path) -> dict[str, dict[str, Any]]:
     return {str(name): _connection(str(name), entry, base) for name, entry in servers.items()}
 
 
+class McpTool(StructuredTool):
+    """A tool of an MCP server, called over the run-long session of `sessions`."""
+
+    sessions: Any = Field(exclude=True)
+    """The `McpSessions` this tool's calls go through."""
+
+
+class _ServerSession:
+    """What the adapters call a session: calls go to the server's shared live session."""
+
+    def __init__(self, sessions: McpSessions, server: str) -> None:
+        self.sessions = sessions
+        self.server = server
+
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any] | None = None, **_options: Any
+    ) -> CallToolResult:
+        return await self.sessions.call_tool(self.server, name, arguments)
+
+
 async def aload_mcp_tools(
     config_path: str | Path, *, tool_name_prefix: bool = False
 ) -> list[BaseTool]:
-    """Connect to every server in the config and return its tools (async tools).
+    """Connect to every server in the config and return its tools.
 
-    Each tool call opens a fresh session to its server (the adapters' default), so a crashed
-    server costs one failed call, not the run.
+    Listing a server's tools opens its session, and every call reuses it (see
+    `mcp_sessions`); `close_tools(tools)` ends the sessions, and a later call reopens one.
+    A server that cannot be started is a `ConfigError` naming it.
     """
-    from langchain_mcp_adapters.client import MultiServerMCPClient
+    from langchain_mcp_adapters.tools import convert_mcp_tool_to_langchain_tool
 
-    connections = read_mcp_config(config_path)
-    client = MultiServerMCPClient(
-        connections,  # type: ignore[arg-type]
-        tool_name_prefix=tool_name_prefix,
-        # Raise ToolException on a failed call, like our own tools, so the executor reports
-        # every tool failure the same way.
-        handle_tool_errors=False,
-    )
+    from mirograph.tools.mcp_sessions import McpSessions, ServerUnavailable
+
+    sessions = McpSessions(read_mcp_config(config_path))
     tools: list[BaseTool] = []
-    for name in connections:
-        try:
-            loaded = await client.get_tools(server_name=name)
-            tools.extend(_with_sync_call(tool) for tool in loaded)
-        except (OSError, ExceptionGroup, TimeoutError) as exc:
-            raise ConfigError(
-                f"MCP server {name!r} could not be started or reached ({type(exc).__name__})."
-            ) from exc
+    try:
+        for name in sessions.connections:
+            for listed in await sessions.list_tools(name):
+                converted = convert_mcp_tool_to_langchain_tool(
+                    _ServerSession(sessions, name),  # type: ignore[arg-type]
+                    listed,
+                    server_name=name,
+                    tool_name_prefix=tool_name_prefix,
+                    # Raise ToolException on a failed call, like our own tools, so the
+                    # executor reports every tool failure the same way.
+                    handle_tool_errors=False,
+                )
+                fields = {key: getattr(converted, key) for key in StructuredTool.model_fields}
+                tools.append(_with_sync_call(McpTool(**fields, sessions=sessions)))
+    except ServerUnavailable as exc:
+        sessions.close()
+        raise ConfigError(f"{exc}.") from exc
     return tools
+
+
+def close_tools(tools: Iterable[BaseTool]) -> None:
+    """End the MCP sessions behind `tools` (servers exit); other tools are left alone."""
+    pools = {id(t.sessions): t.sessions for t in tools if isinstance(t, McpTool)}
+    for pool in pools.values():
+        pool.close()
 
 
 def _run_blocking(make_coro: Callable[[], Coroutine[Any, Any, T]]) -> T:

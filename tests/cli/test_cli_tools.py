@@ -12,6 +12,8 @@ import pytest
 
 from tests.cli.conftest import mirograph, thread_values
 from tests.tools.test_mcp import SERVER
+from tests.tools.test_mcp_sessions import SERVER as COUNTING_SERVER
+from tests.tools.test_mcp_sessions import starts
 
 
 def scripted(path: Path, call: dict, answer: str) -> Path:
@@ -48,6 +50,37 @@ def test_an_mcp_tool_from_mcp_config_is_called_by_a_run(tmp_path):
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["answer"] == "42."
     assert tool_results(db, "t") == ["42"]
+
+
+def test_thirty_mcp_calls_in_one_run_start_the_server_once(tmp_path):
+    (tmp_path / "server.py").write_text(COUNTING_SERVER, encoding="utf-8")
+    log = tmp_path / "starts.log"
+    entry = {"command": sys.executable, "args": ["server.py"], "env": {"STARTS_FILE": str(log)}}
+    config = tmp_path / "mcp.json"
+    config.write_text(json.dumps({"mcpServers": {"lab": {**entry, "cwd": "."}}}))
+    calls = [{"tool_calls": [{"name": "add", "args": {"a": i, "b": 1}}]} for i in range(30)]
+    script = tmp_path / "s.json"
+    script.write_text(json.dumps([*calls, "Done."]))
+    db = tmp_path / "db.sqlite"
+    result = mirograph(
+        "run",
+        "Count to thirty.",
+        "--db",
+        str(db),
+        "--model",
+        f"scripted:{script}",
+        "--tool",
+        "run_python",
+        "--mcp-config",
+        str(config),
+        "--thread",
+        "t",
+        "--verify",
+        "off",
+    )
+    assert result.returncode == 0, result.stderr
+    assert tool_results(db, "t") == [str(i + 1) for i in range(30)]
+    assert starts(log) == 1
 
 
 @pytest.fixture
