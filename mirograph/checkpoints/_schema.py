@@ -15,6 +15,9 @@ from mirograph.errors import DatabaseError
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 30_000
+PAGE_SIZE = 16_384
+"""Page size of new files. A page holds rows whole; with SQLite's default 4 KiB pages a
+run's multi-kilobyte tool results left about a third of each page empty."""
 
 DDL = """
 CREATE TABLE IF NOT EXISTS checkpoints (
@@ -76,8 +79,9 @@ EXTRA_CHECKPOINT_COLUMNS: dict[str, str] = {
     "activity_node": "TEXT",
     "activity_detail": "TEXT",
     "created_at": "TEXT",
-    # JSON list of the keys in `channel_values`: lets the DeltaChannel ancestor walk find
-    # its seed without deserializing every ancestor's blob.
+    # JSON list of the delta channels whose seed `channel_values` holds (usually `[]`; NULL:
+    # unknown, unpack the blob): lets the DeltaChannel ancestor walk find its seed without
+    # deserializing every ancestor's blob.
     "value_keys": "TEXT",
 }
 
@@ -136,6 +140,8 @@ def connect(path: Path | str) -> sqlite3.Connection:
         # A read first: a damaged file fails here, before anything is written to it.
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        # Takes effect only on a new, empty file (before WAL mode writes its header).
+        conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
         conn.execute("PRAGMA journal_mode = WAL")
         # NORMAL in WAL mode: a killed process never loses a committed step; only a power
         # cut may drop the last few commits, and never corrupts the file.

@@ -9,7 +9,8 @@ What it adds to `langgraph.checkpoint.sqlite.SqliteSaver`:
   `history()` and `list_threads()` never deserialize a blob;
 - explicit branch heads: the thread's latest checkpoint is the one *written* last, not
   the largest id, which is ambiguous after an in-thread fork;
-- compact storage: integer channel versions and zlib above 512 bytes;
+- compact storage: integer channel versions, zlib with a preset dictionary, 16 KiB pages,
+  compact metadata and seed keys;
 - the optional conformance capabilities (copy_thread, prune, delete_for_runs).
 """
 
@@ -36,6 +37,7 @@ from langgraph.checkpoint.base import (
     get_checkpoint_id,
     get_checkpoint_metadata,
 )
+from langgraph.checkpoint.serde.types import _DeltaSnapshot
 from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.checkpoint.sqlite.utils import search_where
 
@@ -83,6 +85,20 @@ def now_iso() -> str:
 def _scalar(values: Mapping[str, Any], key: str, typ: type[T]) -> T | None:
     value = values.get(key)
     return value if isinstance(value, typ) and not isinstance(value, bool) else None
+
+
+def seed_keys(values: Mapping[str, Any], metadata: Mapping[str, Any]) -> str | None:
+    """The `value_keys` column: delta channels whose seed this checkpoint stores, as JSON.
+
+    A delta channel is stored only as a `_DeltaSnapshot`, and its name is in the counters
+    LangGraph keeps in the metadata until it snapshots. Without either, no delta channel
+    is known here: NULL, so an ancestor walk unpacks the blob (a migrated plain value).
+    """
+    counters = metadata.get("counters_since_delta_snapshot") or {}
+    seeds = {k for k, v in values.items() if isinstance(v, _DeltaSnapshot) or k in counters}
+    if not seeds and not counters:
+        return None
+    return json.dumps(sorted(seeds), separators=(",", ":"))
 
 
 class MirographSaver(AsyncFromSync, SqliteSaver):
@@ -174,7 +190,7 @@ class MirographSaver(AsyncFromSync, SqliteSaver):
             conf.get("checkpoint_id"),
             type_,
             blob,
-            json.dumps(meta, ensure_ascii=False),
+            json.dumps(meta, ensure_ascii=False, separators=(",", ":")),
             meta.get("step"),
             meta.get("source"),
             meta.get("run_id"),
@@ -183,7 +199,7 @@ class MirographSaver(AsyncFromSync, SqliteSaver):
             _scalar(activity, "node", str),
             _scalar(activity, "detail", str),
             created,
-            json.dumps(sorted(values)),
+            seed_keys(values, meta),
         )
         with self._write() as cur:
             cur.execute(_INSERT_CHECKPOINT, row)

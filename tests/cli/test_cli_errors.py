@@ -142,7 +142,8 @@ def test_damage_inside_a_database_is_one_line_and_the_file_is_untouched(tmp_path
     db = tmp_path / "db.sqlite"
     mirograph(*run_args(db, script, "t"))
     data = bytearray(db.read_bytes())
-    data[8192:] = bytes(len(data) - 8192)  # keep the header and schema, zero the rest
+    keep = 2 * int.from_bytes(data[16:18], "big")  # two pages: the header and the schema
+    data[keep:] = bytes(len(data) - keep)  # zero the rest
     db.write_bytes(bytes(data))
     before = digest(db)
     for args in (("threads",), ("history", "t"), ("show", "t"), ("resume", "t")):
