@@ -90,7 +90,7 @@ def show_markdown(data: dict[str, Any]) -> str:
     verified = {True: " · verified", False: " · not verified"}.get(data["verified"], "")
     parts.append(
         f"_thread {data['thread_id']} · {data['status']}{verified} · "
-        f"{data['tool_calls_used']} tool calls_"
+        f"{display.tool_calls(data['tool_calls_used'])}_"
     )
     return "\n\n".join(parts)
 
@@ -182,3 +182,25 @@ def index(
     )
     for skipped in report.skipped:
         display.err.print(f"skipped {skipped}", highlight=False)
+    if report.ignored:
+        display.err.print(ignored_line(report.ignored), highlight=False)
+
+
+def ignored_line(ignored: list[str]) -> str:
+    """`ignored 3 files of types index does not read: .rst (2), .pdf (1; pip install …)`."""
+    from collections import Counter
+
+    from mirograph.tools.corpus import PDF_SUFFIXES, supported_suffixes
+
+    kinds = Counter(Path(name).suffix.lower() or "(no extension)" for name in ignored)
+    parts = [
+        f"{kind} ({n}; needs: pip install 'mirograph[pdf]')"
+        if kind in PDF_SUFFIXES
+        else f"{kind} ({n})"
+        for kind, n in kinds.most_common()
+    ]
+    files = "1 file" if len(ignored) == 1 else f"{len(ignored)} files"
+    return (
+        f"ignored {files} of types index does not read: {', '.join(parts)} "
+        f"(it reads {' '.join(supported_suffixes())})"
+    )

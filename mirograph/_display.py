@@ -24,6 +24,11 @@ out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
 
+def tool_calls(n: int) -> str:
+    """`1 tool call`, `12 tool calls`."""
+    return f"{n} tool call" if n == 1 else f"{n} tool calls"
+
+
 def progress_line(p: Progress) -> Text:
     """`tool calls 12/600 · context 8.1k/262.1k tokens · 00:42 · executor: web_search`."""
     minutes, seconds = divmod(int(p.elapsed), 60)
@@ -60,7 +65,7 @@ def print_result(result: dict[str, Any], *, as_json: bool) -> None:
     out.print(Markdown(answer) if "\n" in answer else Text(answer, style="bold"))
     err.print(
         f"[dim]thread {result['thread_id']} · {result['status']} · "
-        f"{result['tool_calls_used']} tool calls[/dim]"
+        f"{tool_calls(result['tool_calls_used'])}[/dim]"
     )
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
+from mirograph import _cli_stops as stops
 from mirograph import _display as display
 from mirograph import _review_prompt as review_prompt
 from mirograph._cli_common import (
@@ -26,6 +27,7 @@ from mirograph._cli_common import (
     EXIT_DONE,
     EXIT_FAILED,
     EXIT_PAUSED,
+    EXIT_USAGE,
     DbOption,
     JsonOption,
     app,
@@ -109,7 +111,14 @@ def run(
     max_tokens: Annotated[int | None, typer.Option(help="Max output tokens per call.")] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Research QUESTION until it is answered, saving every step to the database."""
+    """Research QUESTION until it is answered, saving every step to the database.
+
+    A scripted model (--model scripted:PATH) replays a JSON list of responses (or JSONL,
+    one a line); response i answers a model input holding i AI messages, so a resumed run
+    continues the script. A string is a final answer; an object may hold "content" (a
+    string) and "tool_calls", a list of {"name": TOOL, "args": {...}} ("id" optional);
+    any other object is a structured-output reply (the LLM verifier's).
+    """
     with user_errors():
         if not question.strip():
             raise InputError("the question is empty")
@@ -138,11 +147,20 @@ def run(
         resources = resolve_resources(settings)
         thread_id = thread or uuid.uuid4().hex[:12]
         with open_checkpointer(db) as saver:
-            result = execute(saver, resources, settings, thread_id, question, as_json=as_json)
+            result = execute(
+                saver, resources, settings, thread_id, question, db=db, as_json=as_json
+            )
             result = answer_reviews(
                 result,
                 lambda answers: execute(
-                    saver, resources, settings, thread_id, None, as_json=as_json, resume=answers
+                    saver,
+                    resources,
+                    settings,
+                    thread_id,
+                    None,
+                    db=db,
+                    as_json=as_json,
+                    resume=answers,
                 ),
                 as_json=as_json,
             )
@@ -196,9 +214,11 @@ def resume(
         )
         resources = resolve_resources(settings)
         result = answer_reviews(
-            execute(saver, resources, settings, thread, None, as_json=as_json, resume=answers),
+            execute(
+                saver, resources, settings, thread, None, db=db, as_json=as_json, resume=answers
+            ),
             lambda more: execute(
-                saver, resources, settings, thread, None, as_json=as_json, resume=more
+                saver, resources, settings, thread, None, db=db, as_json=as_json, resume=more
             ),
             as_json=as_json,
         )
@@ -236,6 +256,7 @@ def execute(
     thread_id: str,
     question: str | None,
     *,
+    db: Path,
     as_json: bool,
     resume: dict[str, Any] | None = None,
 ) -> RunResult:
@@ -244,7 +265,7 @@ def execute(
     `resume` answers the reviews the thread waits for (`{interrupt_id: decision}`).
     """
     from mirograph.graphs.research import build_research_graph
-    from mirograph.runner import RunControl, run_thread
+    from mirograph.runner import RunControl, run_thread, thread_config
     from mirograph.tools.mcp import close_tools
 
     graph = build_research_graph(
@@ -266,30 +287,12 @@ def execute(
                 resume=resume,
             )
         except Exception as exc:  # only failures that are not bugs end in one line; rest raise
-            if not is_stopping_error(exc):
+            if not stops.is_stopping_error(exc):
                 raise
-            fail(
-                f"the run stopped: {type(exc).__name__}: {str(exc).splitlines()[0]} — every "
-                f"finished step is saved; continue with: mirograph resume {thread_id}",
-                code=EXIT_FAILED,
-            )
+            messages = graph.get_state(thread_config(thread_id, settings)).values.get("messages")
+            fail(stops.stop_message(exc, thread_id, db, messages or []), code=EXIT_FAILED)
         finally:  # the run ended or paused: its MCP servers stop (a later call restarts one)
             close_tools(resources.tools or ())
-
-
-PROVIDER_PACKAGES = {"openai", "anthropic", "google", "groq", "mistralai", "cohere", "httpx"}
-
-
-def is_stopping_error(exc: Exception) -> bool:
-    """Failures that end a run without being bugs: a provider still failing after its own
-    retries, the network gone, the recursion limit, or a scripted model's script run out."""
-    from langgraph.errors import GraphRecursionError
-
-    from mirograph.errors import ScriptExhausted
-
-    if isinstance(exc, (ConnectionError, TimeoutError, GraphRecursionError, ScriptExhausted)):
-        return True
-    return any(cls.__module__.split(".")[0] in PROVIDER_PACKAGES for cls in type(exc).__mro__)
 
 
 def answer_reviews(
@@ -336,8 +339,8 @@ def finish(result: RunResult, db: Path, *, as_json: bool) -> NoReturn:
     }
     if result.paused:
         line = (
-            f"paused after {result.tool_calls_used} tool calls — resume with: "
-            f"mirograph resume {result.thread_id} --db {db}"
+            f"paused after {display.tool_calls(result.tool_calls_used)} — resume with: "
+            f"{stops.resume_command(result.thread_id, db)}"
         )
         if as_json:
             display.print_result(data, as_json=True)
@@ -349,8 +352,8 @@ def finish(result: RunResult, db: Path, *, as_json: bool) -> NoReturn:
             display.print_result({**data, "interrupts": reviews}, as_json=True)
         waiting = "\n".join(f"  - {review_prompt.describe(i)}" for i in result.interrupts)
         display.err.print(
-            f"waiting for review:\n{waiting}\ncontinue with: mirograph resume "
-            f"{result.thread_id} --db {db}  (prompts on a terminal; or --approve, "
+            f"waiting for review:\n{waiting}\ncontinue with: "
+            f"{stops.resume_command(result.thread_id, db)}  (prompts on a terminal; or --approve, "
             "--edit-args JSON, --reject REASON, --feedback TEXT)",
             highlight=False,
         )
@@ -359,8 +362,41 @@ def finish(result: RunResult, db: Path, *, as_json: bool) -> NoReturn:
     raise typer.Exit(EXIT_FAILED if result.status == "failed" else EXIT_DONE)
 
 
-def main() -> None:
-    app()
+def main(argv: list[str] | None = None) -> NoReturn:
+    """The console entry point: typer's own usage errors become one line and exit 2."""
+    from typer._click import exceptions as usage  # typer vendors click
+
+    command = typer.main.get_command(app)
+    quiet_flags(command)
+    try:
+        code = command.main(args=argv, prog_name="mirograph", standalone_mode=False)
+    except usage.NoArgsIsHelpError as exc:
+        exc.show()  # the help text, as `--help` prints it
+        sys.exit(EXIT_USAGE)
+    except usage.UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx else "mirograph"
+        display.err.print(
+            f"[red]error:[/red] {exc.format_message()} (see: {where} --help)", highlight=False
+        )
+        sys.exit(EXIT_USAGE)
+    except usage.ClickException as exc:
+        display.err.print(f"[red]error:[/red] {exc.format_message()}", highlight=False)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        sys.exit(EXIT_FAILED)
+    sys.exit(code if isinstance(code, int) else EXIT_DONE)
+
+
+def quiet_flags(command: Any) -> None:
+    """Show no `<bool>` type next to on/off flags in `--help` (they take no value)."""
+    from typer._click.core import Context
+
+    help_option = command.get_help_option(Context(command))  # made once, then cached
+    for param in [*command.params, *([help_option] if help_option else [])]:
+        if getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
+    for sub in getattr(command, "commands", {}).values():
+        quiet_flags(sub)
 
 
 # The other commands register themselves on import.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -41,10 +42,19 @@ def default_tool_factory(settings: ResearchContext) -> Sequence[BaseTool]:
 
 
 def import_tools(spec: str) -> list[BaseTool]:
-    """Load `package.module:attribute`: a tool, a list of tools, or a function returning them."""
+    """Load `package.module:attribute`: a tool, a list of tools, or a function returning them.
+
+    Modules are found on `sys.path`, then in the current folder (as `python -m` would:
+    a console script's path does not hold it), appended last so it never shadows a package.
+    """
     module_name, _, attribute = spec.partition(":")
     try:
-        value = getattr(importlib.import_module(module_name), attribute)
+        value = getattr(_import_module(module_name), attribute)
+    except ModuleNotFoundError as exc:
+        raise ConfigError(
+            f"cannot load tool {spec!r}: {exc} (run from the folder holding the module, "
+            "or add its folder to PYTHONPATH)"
+        ) from None
     except (ImportError, AttributeError) as exc:
         raise ConfigError(f"cannot load tool {spec!r}: {exc}") from None
     if callable(value) and not isinstance(value, BaseTool):
@@ -53,6 +63,17 @@ def import_tools(spec: str) -> list[BaseTool]:
     if not all(isinstance(t, BaseTool) for t in tools):
         raise ConfigError(f"{spec!r} is not a LangChain tool or a list of tools")
     return tools
+
+
+def _import_module(name: str) -> object:
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        here = os.getcwd()
+        if exc.name != name.split(".")[0] or here in sys.path:
+            raise
+        sys.path.append(here)
+        return importlib.import_module(name)
 
 
 @dataclass

@@ -70,8 +70,9 @@ class ScriptedChatModel(BaseChatModel):
                 responses = [json.loads(line) for line in text.splitlines() if line.strip()]
         except json.JSONDecodeError as exc:
             raise InputError(f"script file {path} is not JSON or JSONL: {exc}") from None
-        if not responses:
-            raise InputError(f"script file {path} holds no responses")
+        problems = script_problems(responses)
+        if problems:
+            raise InputError("\n".join(f"script file {path}: {p}" for p in problems))
         return cls(responses=responses)
 
     @property
@@ -155,6 +156,52 @@ class ScriptedChatModel(BaseChatModel):
             return response.model_dump() if isinstance(response, BaseModel) else response
 
         return RunnableLambda(structured, name="ScriptedStructuredOutput")
+
+
+SCRIPT_FORMAT = """\
+A script file is a JSON list of responses (or JSONL: one response a line). Response i
+answers a model input that holds i AI messages, so a resumed run continues the script.
+A string is a final answer; an object may hold "content" (a string) and "tool_calls", a
+list of {"name": TOOL, "args": {...}} ("id" optional); any other object is a
+structured-output reply (the LLM verifier's)."""
+
+
+def script_problems(responses: Any) -> list[str]:
+    """What is wrong with a loaded script, one line per problem (empty: nothing)."""
+    if not isinstance(responses, list):
+        return [f"must be a JSON list of responses, not {_kind(responses)}"]
+    if not responses:
+        return ["holds no responses"]
+    problems: list[str] = []
+    for n, response in enumerate(responses, 1):
+        if isinstance(response, str):
+            continue
+        if not isinstance(response, dict):
+            problems.append(f"response {n} is {_kind(response)}, not a string or an object")
+            continue
+        if "content" in response and not isinstance(response["content"], str):
+            problems.append(f"response {n}: content must be a string")
+        calls = response.get("tool_calls", [])
+        if not isinstance(calls, list):
+            problems.append(f"response {n}: tool_calls must be a list")
+            continue
+        for m, call in enumerate(calls, 1):
+            where = f"response {n}, tool call {m}"
+            if not isinstance(call, dict):
+                problems.append(f"{where} is {_kind(call)}, not an object")
+                continue
+            if not isinstance(call.get("name"), str) or not call["name"]:
+                problems.append(f'{where} has no "name" (the tool to call)')
+            if not isinstance(call.get("args", {}), dict):
+                problems.append(f'{where}: "args" must be an object')
+            if not isinstance(call.get("id", ""), str):
+                problems.append(f'{where}: "id" must be a string')
+    return problems
+
+
+def _kind(value: Any) -> str:
+    names = {bool: "a boolean", int: "a number", float: "a number", list: "a list"}
+    return "null" if value is None else names.get(type(value), type(value).__name__)
 
 
 def to_ai_message(response: Response, index: int) -> AIMessage:

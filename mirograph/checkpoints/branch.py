@@ -27,7 +27,8 @@ def checkpoint_for_step(saver: MirographSaver, thread_id: str, step: int) -> str
         if info.node == "summarizer" and (info.tool_calls_used or 0) >= step > 0:
             return info.checkpoint_id
     made = max((info.tool_calls_used or 0 for info in lineage), default=0)
-    raise InputError(f"thread {thread_id!r} has no step {step}: it made {made} tool calls")
+    calls = f"{made} tool call" if made == 1 else f"{made} tool calls"
+    raise InputError(f"thread {thread_id!r} has no step {step}: it made {calls}")
 
 
 def fork_at(

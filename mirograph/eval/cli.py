@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shlex
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -135,13 +137,19 @@ def eval_command(
     except MirographError as exc:
         raise _fail(str(exc)) from None
     except KeyboardInterrupt:
-        display.err.print(
-            f"interrupted — continue with: mirograph eval {data} --out {out} --resume",
-            highlight=False,
-        )
+        display.err.print(f"interrupted — continue with: {resume_line()}", highlight=False)
         raise typer.Exit(EXIT_INTERRUPTED) from None
     print_summary(report.summary, display.out)
+    if report.summary.get("scaling", {}).get("plot_skipped"):
+        display.err.print(report.summary["scaling"]["plot_skipped"], highlight=False)
     display.err.print(f"[dim]results in {out}/results.jsonl and {out}/summary.json[/dim]")
+
+
+def resume_line() -> str:
+    """The command as it was typed, with `--resume`: every other option must stay the same
+    (the model, budgets, judge), so pasting it continues the same eval."""
+    args = sys.argv[1:]
+    return shlex.join(["mirograph", *args, *([] if "--resume" in args else ["--resume"])])
 
 
 def _judge_kind(kind: str) -> JudgeKind:

@@ -147,7 +147,13 @@ def write_outputs(
     if points:
         from mirograph.eval.scaling import plot_scaling
 
-        summary["scaling"]["plot"] = str(plot_scaling(summary["scaling"], out / "scaling.png"))
+        plot = plot_scaling(summary["scaling"], out / "scaling.png")
+        summary["scaling"]["plot"] = str(plot) if plot else None
+        if plot is None:
+            summary["scaling"]["plot_skipped"] = (
+                "scaling plot skipped: matplotlib is not installed "
+                "(pip install 'mirograph[plot]'); the curve is in summary.json"
+            )
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return EvalReport(rows=ordered, summary=summary, out_dir=out)
 

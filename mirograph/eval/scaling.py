@@ -151,9 +151,13 @@ def scaling_curve(points: Sequence[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def plot_scaling(curve: dict[str, Any], path: Path) -> Path:
-    """Accuracy vs. tool-call budget as a PNG (log-2 x axis when the budgets span >8×)."""
-    import matplotlib
+def plot_scaling(curve: dict[str, Any], path: Path) -> Path | None:
+    """Accuracy vs. tool-call budget as a PNG (log-2 x axis when the budgets span >8×);
+    None when matplotlib (the `plot` extra) is not installed."""
+    try:
+        import matplotlib
+    except ImportError:
+        return None
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

@@ -32,13 +32,15 @@ _TABLE = "documents"
 
 @dataclass
 class IndexReport:
-    """What one `index_corpus` call did; `skipped` lists files it could not index."""
+    """What one `index_corpus` call did; `skipped` lists files it could not index,
+    `ignored` the files of types it does not read (relative paths)."""
 
     added: int = 0
     updated: int = 0
     unchanged: int = 0
     removed: int = 0
     skipped: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
 
 
 def _extractor_errors() -> tuple[type[Exception], ...]:
@@ -120,9 +122,10 @@ def index_corpus(directory: str | Path, corpus_path: str | Path) -> IndexReport:
     suffixes = supported_suffixes()
     with db.conn:
         for path in sorted(p for p in root.rglob("*") if p.is_file()):
-            if path.suffix.lower() not in suffixes:
-                continue
             relative = path.relative_to(root).as_posix()
+            if path.suffix.lower() not in suffixes:
+                report.ignored.append(relative)
+                continue
             uri = f"corpus://{relative}"
             seen.add(uri)
             old = known.get(uri)

@@ -112,7 +112,10 @@ def test_an_exhausted_script_stops_with_one_line_and_keeps_the_thread(tmp_path):
     )
     assert result.returncode == 1
     assert result.stderr.startswith("error: the run stopped: ScriptExhausted: scripted model has")
-    assert result.stderr.strip().endswith("continue with: mirograph resume t")
+    assert result.stderr.strip().endswith(
+        "every finished step is saved, but resuming with the same script would stop again; "
+        f"give it a longer script: mirograph resume t --db {db} --model scripted:LONGER_SCRIPT.json"
+    )
     assert "Traceback" not in result.stderr
     threads = mirograph("threads", "--db", str(db), "--json")
     assert '"tool_calls_used": 1' in threads.stdout

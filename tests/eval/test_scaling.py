@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import pytest
@@ -59,3 +60,19 @@ def test_fork_point_is_after_the_last_round_within_the_budget():
                step(2, "executor", 3), step(3, "summarizer", 3), step(4, "planner", 3),
                step(5, "executor", 5), step(6, "summarizer", 5)]  # fmt: skip
     assert [fork_point(history, b) for b in (2, 3, 4, 5, 9)] == ["c0", "c3", "c3", "c6", "c6"]
+
+
+def test_without_matplotlib_the_curve_is_written_and_the_plot_skipped(tmp_path, settings):
+    import sys
+    from unittest import mock
+
+    with mock.patch.dict(sys.modules, {"matplotlib": None}):  # as if not installed
+        report = run_synthetic(tmp_path / "out", settings, concurrency=4, scaling=[1, 8])
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["scaling"]["accuracy"] == [0.35, 0.95] == report.summary["scaling"]["accuracy"]
+    assert summary["scaling"]["plot"] is None
+    assert summary["scaling"]["plot_skipped"] == (
+        "scaling plot skipped: matplotlib is not installed (pip install 'mirograph[plot]'); "
+        "the curve is in summary.json"
+    )
+    assert not (tmp_path / "out" / "scaling.png").exists()

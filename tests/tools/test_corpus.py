@@ -23,6 +23,10 @@ PAGES = ["en.wikipedia.org.tsne.html", "phys.org.tool.html", "theverge.com.ios13
          "nature.com.telescope.html", "nationalgeographic.co.uk.goats.html"]  # fmt: skip
 
 
+IGNORED = ["image.png"]
+"""What `build_folder` holds that the indexer does not read."""
+
+
 def build_folder(root: Path) -> Path:
     for name in PAGES:
         (root / "web").mkdir(parents=True, exist_ok=True)
@@ -76,7 +80,7 @@ def test_expected_document_ranks_first(corpus, query, expected):
 
 def test_first_index_adds_every_supported_file(tmp_path):
     report = index_corpus(build_folder(tmp_path / "docs"), tmp_path / "c.db")
-    assert report == IndexReport(added=len(PAGES) + len(NOTES))
+    assert report == IndexReport(added=len(PAGES) + len(NOTES), ignored=IGNORED)
 
 
 def test_result_has_uri_title_and_highlighted_snippet(corpus):
@@ -125,7 +129,7 @@ def test_reindexing_an_unchanged_folder_does_no_work(fresh_corpus, monkeypatch):
         raise AssertionError(f"re-extracted an unchanged file: {path}")
 
     monkeypatch.setattr(corpus_module, "extract_document", must_not_extract)
-    assert index_corpus(root, db) == IndexReport(unchanged=len(PAGES) + len(NOTES))
+    assert index_corpus(root, db) == IndexReport(unchanged=len(PAGES) + len(NOTES), ignored=IGNORED)
 
 
 def test_touched_but_identical_file_is_not_reextracted(fresh_corpus, monkeypatch):
@@ -133,14 +137,14 @@ def test_touched_but_identical_file_is_not_reextracted(fresh_corpus, monkeypatch
     note = root / "notes/tea.md"
     os.utime(note, ns=(note.stat().st_atime_ns, note.stat().st_mtime_ns + 10**9))
     monkeypatch.setattr(corpus_module, "extract_document", lambda path: 1 / 0)
-    assert index_corpus(root, db) == IndexReport(unchanged=len(PAGES) + len(NOTES))
+    assert index_corpus(root, db) == IndexReport(unchanged=len(PAGES) + len(NOTES), ignored=IGNORED)
 
 
 def test_changed_file_is_reindexed(fresh_corpus):
     root, db = fresh_corpus
     (root / "notes/tea.md").write_text("# Tea\n\nOolong wants 90 degrees.\n", encoding="utf-8")
     report = index_corpus(root, db)
-    assert report == IndexReport(updated=1, unchanged=len(PAGES) + len(NOTES) - 1)
+    assert report == IndexReport(updated=1, unchanged=len(PAGES) + len(NOTES) - 1, ignored=IGNORED)
     assert top_hit(db, "oolong") == "corpus://notes/tea.md"
     assert make_search_corpus(db).invoke({"query": "steeps"}) == "No documents match 'steeps'."
 
@@ -149,7 +153,7 @@ def test_deleted_file_is_removed_from_the_index(fresh_corpus):
     root, db = fresh_corpus
     (root / "notes/bread.md").unlink()
     report = index_corpus(root, db)
-    assert report == IndexReport(removed=1, unchanged=len(PAGES) + len(NOTES) - 1)
+    assert report == IndexReport(removed=1, unchanged=len(PAGES) + len(NOTES) - 1, ignored=IGNORED)
     assert make_search_corpus(db).invoke({"query": "sourdough"}) == (
         "No documents match 'sourdough'."
     )
