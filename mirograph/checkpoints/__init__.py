@@ -1,4 +1,4 @@
-"""Persistence: the SQLite saver, branch (fork) and one-runner leases.
+"""Persistence: the SQLite and PostgreSQL savers, branch (fork) and one-runner leases.
 
 ```python
 with open_checkpointer("runs.sqlite") as saver:
@@ -20,11 +20,13 @@ from mirograph.checkpoints._serde import build_serde
 from mirograph.checkpoints.branch import checkpoint_for_step, fork_at
 from mirograph.checkpoints.fork import afork_thread, fork_thread
 from mirograph.checkpoints.leases import Lease
-from mirograph.checkpoints.saver import MirographSaver
+from mirograph.checkpoints.saver import MirographSaver, SaverCore
+from mirograph.errors import ConfigError
 
 __all__ = [
     "Lease",
     "MirographSaver",
+    "SaverCore",
     "StepInfo",
     "ThreadInfo",
     "afork_thread",
@@ -32,23 +34,34 @@ __all__ = [
     "checkpoint_for_step",
     "fork_at",
     "fork_thread",
+    "is_database_url",
     "open_checkpointer",
     "studio_checkpointer",
 ]
 
 
+def is_database_url(target: object) -> bool:
+    """Whether a `--db` value names a PostgreSQL database (`postgresql://...`), not a file."""
+    return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
+
+
 @contextmanager
 def open_checkpointer(
     path: str | Path, *, encryption_key: bytes | None = None
-) -> Iterator[MirographSaver]:
-    """Open (or create) a checkpoint database; closes it on exit.
+) -> Iterator[SaverCore]:
+    """Open (or create) a checkpoint database, a SQLite file or a `postgresql://` URL.
 
     Raises `DatabaseError` with one sentence for a directory, a missing folder, or a file
-    that is not an intact SQLite database; such files are never written to.
+    that is not an intact SQLite database (such files are never written to); for a URL,
+    for an unreachable server, refused credentials, or a database that is not mirograph's.
     `encryption_key` (16/24/32 bytes, read from the environment by the caller) encrypts
     every blob with AES-GCM; the listing columns (step, status, tool calls, question)
-    stay in clear so `threads` and `history` work.
+    stay in clear so `threads` and `history` work. Closes the database on exit.
     """
+    if is_database_url(path):
+        with _open_postgres(str(path), encryption_key) as saver:
+            yield saver
+        return
     serde = build_serde(encryption_key=encryption_key)
     conn = connect(path)
     try:
@@ -57,18 +70,33 @@ def open_checkpointer(
         conn.close()
 
 
+@contextmanager
+def _open_postgres(url: str, encryption_key: bytes | None) -> Iterator[SaverCore]:
+    try:
+        from mirograph.checkpoints.postgres import open_postgres
+    except ImportError:
+        raise ConfigError(
+            "PostgreSQL needs the postgres extra: pip install 'mirograph[postgres]'."
+        ) from None
+    saver = open_postgres(url, encryption_key=encryption_key)
+    try:
+        yield saver
+    finally:
+        saver.close()
+
+
 @asynccontextmanager
 async def aopen_checkpointer(
     path: str | Path, *, encryption_key: bytes | None = None
-) -> AsyncIterator[MirographSaver]:
+) -> AsyncIterator[SaverCore]:
     """`open_checkpointer` for `async with` (the saver itself serves sync and async)."""
     with open_checkpointer(path, encryption_key=encryption_key) as saver:
         yield saver
 
 
 @asynccontextmanager
-async def studio_checkpointer() -> AsyncIterator[MirographSaver]:
-    """The `langgraph.json` checkpointer factory: the file named by `MIROGRAPH_DB`.
+async def studio_checkpointer() -> AsyncIterator[SaverCore]:
+    """The `langgraph.json` checkpointer factory: the file or URL in `MIROGRAPH_DB`.
 
     This is an edge, so reading the environment here is right; default `./mirograph.sqlite`.
     """

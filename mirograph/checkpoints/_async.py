@@ -8,8 +8,8 @@ consistency: both paths see the same transactions in the same order.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import (
@@ -22,12 +22,18 @@ from langgraph.checkpoint.base import (
 
 from mirograph.checkpoints._records import StepInfo, ThreadInfo
 
+T = TypeVar("T")
+
 
 class AsyncFromSync:
     """Mixin placed before `SqliteSaver`, whose async methods only raise."""
 
+    async def _offload(self, fn: Callable[..., T], /, *args: Any) -> T:
+        """Run `fn(*args)` off the event loop (a backend may use its own threads)."""
+        return await asyncio.to_thread(fn, *args)
+
     async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
-        return await asyncio.to_thread(self.get_tuple, config)
+        return await self._offload(self.get_tuple, config)
 
     async def alist(
         self,
@@ -37,7 +43,7 @@ class AsyncFromSync:
         before: RunnableConfig | None = None,
         limit: int | None = None,
     ) -> AsyncIterator[CheckpointTuple]:
-        tuples = await asyncio.to_thread(
+        tuples = await self._offload(
             lambda: list(self.list(config, filter=filter, before=before, limit=limit))
         )
         for item in tuples:
@@ -50,7 +56,7 @@ class AsyncFromSync:
         metadata: CheckpointMetadata,
         new_versions: ChannelVersions,
     ) -> RunnableConfig:
-        return await asyncio.to_thread(self.put, config, checkpoint, metadata, new_versions)
+        return await self._offload(self.put, config, checkpoint, metadata, new_versions)
 
     async def aput_writes(
         self,
@@ -59,38 +65,38 @@ class AsyncFromSync:
         task_id: str,
         task_path: str = "",
     ) -> None:
-        await asyncio.to_thread(self.put_writes, config, writes, task_id, task_path)
+        await self._offload(self.put_writes, config, writes, task_id, task_path)
 
     async def adelete_thread(self, thread_id: str) -> None:
-        await asyncio.to_thread(self.delete_thread, thread_id)
+        await self._offload(self.delete_thread, thread_id)
 
     async def adelete_for_runs(self, run_ids: Sequence[str]) -> None:
-        await asyncio.to_thread(self.delete_for_runs, run_ids)
+        await self._offload(self.delete_for_runs, run_ids)
 
     async def acopy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
-        await asyncio.to_thread(self.copy_thread, source_thread_id, target_thread_id)
+        await self._offload(self.copy_thread, source_thread_id, target_thread_id)
 
     async def aprune(self, thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
-        await asyncio.to_thread(lambda: self.prune(thread_ids, strategy=strategy))
+        await self._offload(lambda: self.prune(thread_ids, strategy=strategy))
 
     async def aget_delta_channel_history(
         self, *, config: RunnableConfig, channels: Sequence[str]
     ) -> Mapping[str, DeltaChannelHistory]:
-        return await asyncio.to_thread(
+        return await self._offload(
             lambda: self.get_delta_channel_history(config=config, channels=channels)
         )
 
     async def alatest_checkpoint_id(self, thread_id: str) -> str | None:
-        return await asyncio.to_thread(self.latest_checkpoint_id, thread_id)
+        return await self._offload(self.latest_checkpoint_id, thread_id)
 
     async def alist_threads(self) -> list[ThreadInfo]:
-        return await asyncio.to_thread(self.list_threads)
+        return await self._offload(self.list_threads)
 
     async def aget_thread(self, thread_id: str) -> ThreadInfo | None:
-        return await asyncio.to_thread(self.get_thread, thread_id)
+        return await self._offload(self.get_thread, thread_id)
 
     async def aset_thread_settings(self, thread_id: str, settings: dict[str, Any]) -> None:
-        await asyncio.to_thread(self.set_thread_settings, thread_id, settings)
+        await self._offload(self.set_thread_settings, thread_id, settings)
 
     async def ahistory(self, thread_id: str, checkpoint_id: str | None = None) -> list[StepInfo]:
-        return await asyncio.to_thread(self.history, thread_id, checkpoint_id)
+        return await self._offload(self.history, thread_id, checkpoint_id)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
+from typing import Any
 
 from langgraph.checkpoint.serde.base import SerializerProtocol
 
 from mirograph.checkpoints._records import LINEAGE_IDS_SQL
+from mirograph.checkpoints._sql import upsert
+
+Cursor = Any
+"""A DB-API cursor taking SQLite-style SQL (sqlite3's, or the PostgreSQL adapter's)."""
 
 _CHECKPOINT_COLUMNS = (
     "checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, checkpoint, metadata, step, "
@@ -21,20 +25,20 @@ _THREAD_COPY_COLUMNS = (
 )
 
 
-def delete_threads(cur: sqlite3.Cursor, thread_ids: Sequence[str]) -> None:
+def delete_threads(cur: Cursor, thread_ids: Sequence[str]) -> None:
     for thread_id in thread_ids:
         for table in ("checkpoints", "writes", "threads"):
             cur.execute(f"DELETE FROM {table} WHERE thread_id = ?", (thread_id,))
 
 
-def delete_checkpoints(cur: sqlite3.Cursor, thread_id: str) -> None:
+def delete_checkpoints(cur: Cursor, thread_id: str) -> None:
     """Remove a thread's checkpoints and writes but keep its row (settings, fork parent)."""
     cur.execute("DELETE FROM checkpoints WHERE thread_id = ?", (thread_id,))
     cur.execute("DELETE FROM writes WHERE thread_id = ?", (thread_id,))
     cur.execute("UPDATE threads SET head_checkpoint_id = NULL WHERE thread_id = ?", (thread_id,))
 
 
-def delete_for_runs(cur: sqlite3.Cursor, run_ids: Sequence[str]) -> None:
+def delete_for_runs(cur: Cursor, run_ids: Sequence[str]) -> None:
     if not run_ids:
         return
     marks = ",".join("?" * len(run_ids))
@@ -52,7 +56,7 @@ def delete_for_runs(cur: sqlite3.Cursor, run_ids: Sequence[str]) -> None:
         repair_head(cur, thread_id)
 
 
-def repair_head(cur: sqlite3.Cursor, thread_id: str) -> None:
+def repair_head(cur: Cursor, thread_id: str) -> None:
     """Point a head at the newest root checkpoint left when its own one was deleted."""
     cur.execute(
         "UPDATE threads SET head_checkpoint_id = (SELECT max(checkpoint_id) FROM checkpoints "
@@ -63,26 +67,28 @@ def repair_head(cur: sqlite3.Cursor, thread_id: str) -> None:
     )
 
 
-def copy_thread(cur: sqlite3.Cursor, source: str, target: str) -> None:
+def _copy_all(table: str, columns: str, keys: tuple[str, ...]) -> str:
+    names = ("thread_id", *columns.split(", "))
+    select = f"SELECT ?, {columns} FROM {table} WHERE thread_id = ?"
+    return upsert(table, names, keys, select=select)
+
+
+_COPY_CHECKPOINTS = _copy_all(
+    "checkpoints", _CHECKPOINT_COLUMNS, ("thread_id", "checkpoint_ns", "checkpoint_id")
+)
+_COPY_WRITES = _copy_all(
+    "writes", _WRITE_COLUMNS, ("thread_id", "checkpoint_ns", "checkpoint_id", "task_id", "idx")
+)
+_COPY_THREAD = _copy_all("threads", _THREAD_COPY_COLUMNS, ("thread_id",))
+
+
+def copy_thread(cur: Cursor, source: str, target: str) -> None:
     """Copy every checkpoint and write, and the thread row with its head and settings."""
-    cur.execute(
-        f"INSERT OR REPLACE INTO checkpoints (thread_id, {_CHECKPOINT_COLUMNS}) "
-        f"SELECT ?, {_CHECKPOINT_COLUMNS} FROM checkpoints WHERE thread_id = ?",
-        (target, source),
-    )
-    cur.execute(
-        f"INSERT OR REPLACE INTO writes (thread_id, {_WRITE_COLUMNS}) "
-        f"SELECT ?, {_WRITE_COLUMNS} FROM writes WHERE thread_id = ?",
-        (target, source),
-    )
-    cur.execute(
-        f"INSERT OR REPLACE INTO threads (thread_id, {_THREAD_COPY_COLUMNS}) "
-        f"SELECT ?, {_THREAD_COPY_COLUMNS} FROM threads WHERE thread_id = ?",
-        (target, source),
-    )
+    for sql in (_COPY_CHECKPOINTS, _COPY_WRITES, _COPY_THREAD):
+        cur.execute(sql, (target, source))
 
 
-def lineage_ids(cur: sqlite3.Cursor, thread_id: str, ns: str, checkpoint_id: str) -> list[str]:
+def lineage_ids(cur: Cursor, thread_id: str, ns: str, checkpoint_id: str) -> list[str]:
     """A checkpoint and its ancestors, nearest first."""
     rows = cur.execute(
         LINEAGE_IDS_SQL,
@@ -97,7 +103,7 @@ def lineage_ids(cur: sqlite3.Cursor, thread_id: str, ns: str, checkpoint_id: str
 
 
 def copy_lineage(
-    cur: sqlite3.Cursor,
+    cur: Cursor,
     source: str,
     target: str,
     ids: Sequence[str],
@@ -140,7 +146,7 @@ def _replay_channels(serde: SerializerProtocol, type_: str, blob: bytes, metadat
     return {ch for ch in counters if ch in versions and ch not in values}
 
 
-def keep_latest(cur: sqlite3.Cursor, serde: SerializerProtocol, thread_id: str) -> None:
+def keep_latest(cur: Cursor, serde: SerializerProtocol, thread_id: str) -> None:
     """Keep each namespace's latest checkpoint plus the ancestors its delta replay needs."""
     namespaces = [
         ns
@@ -170,7 +176,9 @@ def keep_latest(cur: sqlite3.Cursor, serde: SerializerProtocol, thread_id: str) 
                     break
         cur.execute("CREATE TEMP TABLE IF NOT EXISTS _keep (checkpoint_id TEXT PRIMARY KEY)")
         cur.execute("DELETE FROM _keep")
-        cur.executemany("INSERT OR IGNORE INTO _keep VALUES (?)", [(cid,) for cid in keep])
+        cur.executemany(
+            "INSERT INTO _keep VALUES (?) ON CONFLICT DO NOTHING", [(cid,) for cid in keep]
+        )
         for table in ("checkpoints", "writes"):
             cur.execute(
                 f"DELETE FROM {table} WHERE thread_id = ? AND checkpoint_ns = ? "
@@ -180,7 +188,7 @@ def keep_latest(cur: sqlite3.Cursor, serde: SerializerProtocol, thread_id: str) 
     repair_head(cur, thread_id)
 
 
-def _latest(cur: sqlite3.Cursor, thread_id: str, ns: str) -> str:
+def _latest(cur: Cursor, thread_id: str, ns: str) -> str:
     if ns == "":
         row = cur.execute(
             "SELECT head_checkpoint_id FROM threads t WHERE thread_id = ? AND EXISTS ("

@@ -14,10 +14,20 @@ import uuid
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+from mirograph.checkpoints._sql import upsert
 from mirograph.errors import ThreadBusy
 
 if TYPE_CHECKING:
-    from mirograph.checkpoints.saver import MirographSaver
+    from mirograph.checkpoints.saver import SaverCore
+
+_TAKE_LEASE = upsert(
+    "leases",
+    (
+        *("thread_id", "token", "owner", "pid", "pid_started", "hostname", "acquired_at"),
+        "heartbeat_at",
+    ),
+    ("thread_id",),
+)
 
 STALE_AFTER = 300.0
 """Seconds without a heartbeat after which another host's lease may be taken over."""
@@ -47,20 +57,21 @@ def _alive(pid: int, started: str | None) -> bool:
 class Lease:
     """A held lease; release it by leaving the `with` block (or `release()`)."""
 
-    def __init__(self, saver: MirographSaver, thread_id: str, token: str) -> None:
+    def __init__(self, saver: SaverCore, thread_id: str, token: str) -> None:
         self.saver = saver
         self.thread_id = thread_id
         self.token = token
         self.released = False
 
     @classmethod
-    def acquire(cls, saver: MirographSaver, thread_id: str, owner: str | None) -> Lease:
+    def acquire(cls, saver: SaverCore, thread_id: str, owner: str | None) -> Lease:
         """Insert our lease, taking over a dead holder's; raise `ThreadBusy` on a live one."""
         token = uuid.uuid4().hex
         pid = os.getpid()
         host = socket.gethostname()
         now = time.time()
         with saver._write() as cur:
+            saver._lock_key(cur, f"lease:{thread_id}")
             row = cur.execute(
                 "SELECT owner, pid, pid_started, hostname, heartbeat_at FROM leases "
                 "WHERE thread_id = ?",
@@ -80,9 +91,7 @@ class Lease:
                         "or stop it first."
                     )
             cur.execute(
-                "INSERT OR REPLACE INTO leases (thread_id, token, owner, pid, pid_started, "
-                "hostname, acquired_at, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (thread_id, token, owner, pid, _process_started(pid), host, now, now),
+                _TAKE_LEASE, (thread_id, token, owner, pid, _process_started(pid), host, now, now)
             )
         return cls(saver, thread_id, token)
 

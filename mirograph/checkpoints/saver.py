@@ -12,22 +12,28 @@ What it adds to `langgraph.checkpoint.sqlite.SqliteSaver`:
 - compact storage: integer channel versions, zlib with a preset dictionary, 16 KiB pages,
   compact metadata and seed keys;
 - the optional conformance capabilities (copy_thread, prune, delete_for_runs).
+
+`SaverCore` holds everything that does not depend on the database engine (its SQL runs
+on SQLite and PostgreSQL alike, see `_sql`); `MirographSaver` adds the SQLite connection
+and `postgres.PostgresSaver` a psycopg pool.
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import random
 import sqlite3
 import threading
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import (
     WRITES_IDX_MAP,
+    BaseCheckpointSaver,
     ChannelVersions,
     Checkpoint,
     CheckpointMetadata,
@@ -52,17 +58,28 @@ from mirograph.checkpoints._records import (
     thread_from_row,
 )
 from mirograph.checkpoints._schema import create_schema
+from mirograph.checkpoints._sql import upsert
 from mirograph.checkpoints._tuples import TupleRow, load_tuples
 
 T = TypeVar("T")
 
 _CHECKPOINT_ROW = "thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, checkpoint"
-_INSERT_CHECKPOINT = (
-    "INSERT OR REPLACE INTO checkpoints (thread_id, checkpoint_ns, checkpoint_id, "
-    "parent_checkpoint_id, type, checkpoint, metadata, step, source, run_id, "
-    "tool_calls_used, status, activity_node, activity_detail, created_at, value_keys) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_INSERT_CHECKPOINT = upsert(
+    "checkpoints",
+    (
+        *("thread_id", "checkpoint_ns", "checkpoint_id", "parent_checkpoint_id", "type"),
+        *("checkpoint", "metadata", "step", "source", "run_id", "tool_calls_used", "status"),
+        *("activity_node", "activity_detail", "created_at", "value_keys"),
+    ),
+    ("thread_id", "checkpoint_ns", "checkpoint_id"),
 )
+_WRITE_COLUMNS = (
+    *("thread_id", "checkpoint_ns", "checkpoint_id", "task_id", "task_path", "idx", "channel"),
+    *("type", "value"),
+)
+_WRITE_KEYS = ("thread_id", "checkpoint_ns", "checkpoint_id", "task_id", "idx")
+_REPLACE_WRITES = upsert("writes", _WRITE_COLUMNS, _WRITE_KEYS)
+_KEEP_WRITES = upsert("writes", _WRITE_COLUMNS, _WRITE_KEYS, replace=False)
 _UPSERT_THREAD = """
 INSERT INTO threads (thread_id, question, status, tool_calls_used, created_at, updated_at,
                      head_checkpoint_id)
@@ -70,7 +87,7 @@ VALUES (?, ?, ?, COALESCE(?, 0), ?, ?, ?)
 ON CONFLICT (thread_id) DO UPDATE SET
     question = COALESCE(excluded.question, threads.question),
     status = COALESCE(excluded.status, threads.status),
-    tool_calls_used = CASE WHEN ? IS NULL THEN threads.tool_calls_used
+    tool_calls_used = CASE WHEN CAST(? AS INTEGER) IS NULL THEN threads.tool_calls_used
                            ELSE excluded.tool_calls_used END,
     updated_at = excluded.updated_at,
     head_checkpoint_id = excluded.head_checkpoint_id
@@ -101,55 +118,45 @@ def seed_keys(values: Mapping[str, Any], metadata: Mapping[str, Any]) -> str | N
     return json.dumps(sorted(seeds), separators=(",", ":"))
 
 
-class MirographSaver(AsyncFromSync, SqliteSaver):
-    """A SQLite checkpointer for sync and async graphs; open it with `open_checkpointer`."""
+class SaverCore(AsyncFromSync, BaseCheckpointSaver[Any]):
+    """The engine-independent saver: every method in portable SQL over `_read` / `_write`.
 
-    def __init__(self, conn: sqlite3.Connection, *, serde: SerializerProtocol | None = None):
-        super().__init__(conn, serde=serde or _serde.build_serde())
-        self.lock = threading.RLock()  # type: ignore[assignment]
-        self._has_task_path = create_schema(conn)
-        self.is_setup = True
+    A backend provides `_read()` and `_write()` (cursors taking SQLite-style SQL, the
+    latter inside one transaction), `_has_task_path`, and `_metadata_where`.
+    """
 
-    # -- plumbing ---------------------------------------------------------------------
+    _has_task_path: bool = True
+
+    def _read(self) -> AbstractContextManager[Any]:
+        raise NotImplementedError
+
+    def _write(self) -> AbstractContextManager[Any]:
+        raise NotImplementedError
+
+    def _where(
+        self,
+        config: RunnableConfig | None,
+        filter: dict[str, Any] | None,
+        before: RunnableConfig | None,
+    ) -> tuple[str, Sequence[Any]]:
+        """`WHERE ...` of `list`; SQLite reads metadata with `json_extract`."""
+        return search_where(config, filter, before)
+
+    def _lock_key(self, cur: Any, key: str) -> None:
+        """Serialize the transactions naming `key` until `cur`'s ends.
+
+        Nothing to do on SQLite, where `_write` already holds the database's write lock.
+        """
 
     def setup(self) -> None:
         """Nothing to do: the schema is created when the saver is built."""
-
-    @contextmanager
-    def _read(self) -> Iterator[sqlite3.Cursor]:
-        with self.lock:
-            cur = self.conn.cursor()
-            try:
-                yield cur
-            finally:
-                cur.close()
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Cursor]:
-        """One transaction: committed whole, or rolled back whole (even on KeyboardInterrupt).
-
-        `IMMEDIATE` takes the write lock up front, so two processes never deadlock
-        upgrading a read transaction.
-        """
-        with self.lock:
-            cur = self.conn.cursor()
-            cur.execute("BEGIN IMMEDIATE")
-            try:
-                yield cur
-            except BaseException:  # even KeyboardInterrupt: roll back, then re-raise
-                self.conn.rollback()
-                raise
-            else:
-                self.conn.commit()
-            finally:
-                cur.close()
 
     def with_allowlist(self, extra_allowlist: Collection[tuple[str, ...]]) -> MirographSaver:
         """Extend the strict msgpack allow-list through the compression/encryption stack."""
         serde = _serde.with_allowlist(self.serde, extra_allowlist)
         if serde is self.serde:
             return self
-        clone = copy.copy(self)  # shares the connection and the lock
+        clone = copy.copy(self)  # shares the connection (or pool) and the lock
         clone.serde = serde
         return clone
 
@@ -160,7 +167,7 @@ class MirographSaver(AsyncFromSync, SqliteSaver):
         versions across channels, so one thread must not mix the two.
         """
         if isinstance(current, str):
-            return super().get_next_version(current, channel)
+            return f"{int(current.split('.')[0]) + 1:032}.{random.random():016}"
         return (current or 0) + 1
 
     # -- BaseCheckpointSaver ----------------------------------------------------------
@@ -231,7 +238,7 @@ class MirographSaver(AsyncFromSync, SqliteSaver):
     ) -> None:
         """Store one task's writes atomically (a retried task replaces none of them)."""
         conf = config["configurable"]
-        verb = "REPLACE" if all(w[0] in WRITES_IDX_MAP for w in writes) else "IGNORE"
+        sql = _REPLACE_WRITES if all(w[0] in WRITES_IDX_MAP for w in writes) else _KEEP_WRITES
         rows = [
             (
                 str(conf["thread_id"]),
@@ -246,11 +253,7 @@ class MirographSaver(AsyncFromSync, SqliteSaver):
             for idx, (channel, value) in enumerate(writes)
         ]
         with self._write() as cur:
-            cur.executemany(
-                f"INSERT OR {verb} INTO writes (thread_id, checkpoint_ns, checkpoint_id, "
-                "task_id, task_path, idx, channel, type, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                rows,
-            )
+            cur.executemany(sql, rows)
 
     def get_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
         """The addressed checkpoint, or the thread's branch head when no id is given."""
@@ -283,7 +286,7 @@ class MirographSaver(AsyncFromSync, SqliteSaver):
 
         Rows are read before yielding, so a caller may use the saver while iterating.
         """
-        where, params = search_where(config, filter, before)
+        where, params = self._where(config, filter, before)
         query = f"SELECT {_CHECKPOINT_ROW}, metadata FROM checkpoints {where} "
         query += "ORDER BY checkpoint_id DESC"
         if limit is not None:
@@ -353,7 +356,7 @@ class MirographSaver(AsyncFromSync, SqliteSaver):
 
     # -- mirograph extensions ---------------------------------------------------------
 
-    def _head(self, cur: sqlite3.Cursor, thread_id: str, checkpoint_ns: str) -> str | None:
+    def _head(self, cur: Any, thread_id: str, checkpoint_ns: str) -> str | None:
         """The branch head of the root namespace; the newest id elsewhere (or as fallback)."""
         if checkpoint_ns == "":
             row = cur.execute(
@@ -418,3 +421,42 @@ class MirographSaver(AsyncFromSync, SqliteSaver):
         from mirograph.checkpoints.leases import Lease
 
         return Lease.acquire(self, str(thread_id), owner)
+
+
+class MirographSaver(SaverCore, SqliteSaver):
+    """A SQLite checkpointer for sync and async graphs; open it with `open_checkpointer`."""
+
+    def __init__(self, conn: sqlite3.Connection, *, serde: SerializerProtocol | None = None):
+        SqliteSaver.__init__(self, conn, serde=serde or _serde.build_serde())
+        self.lock = threading.RLock()  # type: ignore[assignment]
+        self._has_task_path = create_schema(conn)
+        self.is_setup = True
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Cursor]:
+        with self.lock:
+            cur = self.conn.cursor()
+            try:
+                yield cur
+            finally:
+                cur.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Cursor]:
+        """One transaction: committed whole, or rolled back whole (even on KeyboardInterrupt).
+
+        `IMMEDIATE` takes the write lock up front, so two processes never deadlock
+        upgrading a read transaction.
+        """
+        with self.lock:
+            cur = self.conn.cursor()
+            cur.execute("BEGIN IMMEDIATE")
+            try:
+                yield cur
+            except BaseException:  # even KeyboardInterrupt: roll back, then re-raise
+                self.conn.rollback()
+                raise
+            else:
+                self.conn.commit()
+            finally:
+                cur.close()

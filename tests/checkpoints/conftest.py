@@ -1,4 +1,8 @@
-"""A tiny research-like loop (planner -> tool -> planner) over a real SQLite file."""
+"""A tiny research-like loop (planner -> tool -> planner) over a real database.
+
+`db_path` (and so `saver`) is parametrized: each test runs on a SQLite file and on a
+PostgreSQL database of its own; `db_path` is then the file's path or the database's URL.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,9 @@ from langgraph.channels import DeltaChannel
 from langgraph.graph import END, START, StateGraph
 
 from mirograph.checkpoints import MirographSaver, open_checkpointer
+from mirograph.checkpoints._sql import to_pyformat
 from mirograph.state import TRANSCRIPT_SNAPSHOT_EVERY, Activity, append_messages, latest
+from tests.postgres import fresh_database, query
 
 
 class LoopState(TypedDict):
@@ -88,22 +94,31 @@ def contents(state_values: dict[str, Any]) -> list[str]:
     ]
 
 
-def checkpoint_rows(path: Path, thread_id: str) -> list[tuple[Any, ...]]:
+def execute(db: Path | str, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """One statement (SQLite placeholders) on its own connection, outside the saver."""
+    if isinstance(db, str):
+        return query(db, to_pyformat(sql) if params else sql, params)
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def checkpoint_rows(db: Path | str, thread_id: str) -> list[tuple[Any, ...]]:
     """Every stored byte of a thread, for before/after comparisons."""
-    with sqlite3.connect(path) as conn:
-        return [
-            *conn.execute(
-                "SELECT * FROM checkpoints WHERE thread_id = ? ORDER BY 1, 2, 3", (thread_id,)
-            ),
-            *conn.execute(
-                "SELECT * FROM writes WHERE thread_id = ? ORDER BY 1, 2, 3, 4, 6", (thread_id,)
-            ),
-        ]
+    where = "WHERE thread_id = ? ORDER BY"
+    return [
+        *execute(db, f"SELECT * FROM checkpoints {where} 1, 2, 3", (thread_id,)),
+        *execute(db, f"SELECT * FROM writes {where} 1, 2, 3, 4, 6", (thread_id,)),
+    ]
 
 
-@pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "runs.sqlite"
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_path(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Path | str]:
+    """A SQLite file's path, or the URL of a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield tmp_path / "runs.sqlite"
+        return
+    with fresh_database() as url:
+        yield url
 
 
 @pytest.fixture

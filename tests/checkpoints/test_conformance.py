@@ -1,4 +1,5 @@
-"""The official `langgraph-checkpoint-conformance` suite, base and optional capabilities."""
+"""The official `langgraph-checkpoint-conformance` suite, base and optional capabilities,
+on SQLite and on PostgreSQL (each saver the suite asks for gets a database of its own)."""
 
 from __future__ import annotations
 
@@ -9,17 +10,23 @@ import pytest
 from langgraph.checkpoint.conformance import checkpointer_test, validate
 from langgraph.checkpoint.conformance.capabilities import ALL_CAPABILITIES
 
-from mirograph.checkpoints import MirographSaver, aopen_checkpointer
+from mirograph.checkpoints import SaverCore, aopen_checkpointer
+from tests.postgres import fresh_database
 
 
-@pytest.fixture
-def registered(tmp_path: Path):
+@pytest.fixture(params=["sqlite", "postgres"])
+def registered(request: pytest.FixtureRequest, tmp_path: Path):
     counter = iter(range(1000))
 
-    @checkpointer_test(name="MirographSaver")
-    async def factory() -> AsyncIterator[MirographSaver]:
-        async with aopen_checkpointer(tmp_path / f"conformance-{next(counter)}.sqlite") as saver:
-            yield saver
+    @checkpointer_test(name=f"MirographSaver-{request.param}")
+    async def factory() -> AsyncIterator[SaverCore]:
+        if request.param == "sqlite":
+            async with aopen_checkpointer(tmp_path / f"conformance-{next(counter)}.sqlite") as s:
+                yield s
+            return
+        with fresh_database("mgconf") as url:
+            async with aopen_checkpointer(url) as saver:
+                yield saver
 
     return factory
 

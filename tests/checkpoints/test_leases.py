@@ -9,6 +9,7 @@ import pytest
 
 from mirograph.checkpoints import open_checkpointer
 from mirograph.errors import ThreadBusy
+from tests.checkpoints.conftest import execute
 
 
 def test_second_acquire_while_the_holder_lives_raises(saver, db_path):
@@ -44,6 +45,6 @@ def test_lease_of_a_dead_process_is_taken_over(saver, db_path):
     subprocess.run([sys.executable, "-c", code, str(db_path)], check=True)
 
     with saver.acquire_lease("t1", owner="resume"):
-        row = saver.conn.execute("SELECT owner FROM leases WHERE thread_id = 't1'").fetchone()
+        rows = execute(db_path, "SELECT owner FROM leases WHERE thread_id = ?", ("t1",))
 
-    assert row == ("resume",)
+    assert rows == [("resume",)]

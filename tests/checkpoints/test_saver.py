@@ -6,11 +6,12 @@ import sqlite3
 import threading
 from pathlib import Path
 
+import psycopg
 import pytest
 from langchain_core.messages import HumanMessage
 
 from mirograph.checkpoints import MirographSaver, StepInfo
-from tests.checkpoints.conftest import build_loop, config, contents, start
+from tests.checkpoints.conftest import build_loop, config, contents, execute, start
 
 FULL = [
     "why?",
@@ -164,18 +165,28 @@ def test_concurrent_put_writes_from_threads_all_land(saver, finished):
     assert len(saver.get_tuple(head).pending_writes) == 160
 
 
-def test_a_failed_put_leaves_neither_checkpoint_nor_thread_row(saver, db_path: Path):
-    with sqlite3.connect(db_path) as conn:
-        conn.execute(
-            "CREATE TRIGGER refuse BEFORE INSERT ON threads BEGIN SELECT RAISE(ABORT, 'no'); END"
+def refuse_thread_rows(db: Path | str) -> type[Exception]:
+    """Make every insert into `threads` fail; return the error the database raises."""
+    if isinstance(db, str):
+        execute(
+            db,
+            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'x'; END $$",
         )
+        execute(db, "CREATE TRIGGER refuse BEFORE INSERT ON threads EXECUTE FUNCTION refuse()")
+        return psycopg.errors.RaiseException
+    execute(db, "CREATE TRIGGER refuse BEFORE INSERT ON threads BEGIN SELECT RAISE(ABORT, 'x');END")
+    return sqlite3.IntegrityError
+
+
+def test_a_failed_put_leaves_neither_checkpoint_nor_thread_row(saver, db_path: Path | str):
+    error = refuse_thread_rows(db_path)
     graph = build_loop(1).compile(checkpointer=saver)
 
-    with pytest.raises(sqlite3.IntegrityError, match="no"):
+    with pytest.raises(error, match="x"):
         graph.invoke(start(), config("t9"), durability="sync")
 
-    with sqlite3.connect(db_path) as conn:
-        assert conn.execute("SELECT count(*) FROM checkpoints").fetchone() == (0,)
+    assert execute(db_path, "SELECT count(*) FROM checkpoints") == [(0,)]
 
 
 def test_channel_versions_are_compact_integers(saver, finished):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 import tracemalloc
 import zlib
 from pathlib import Path
@@ -14,7 +13,7 @@ from langgraph.checkpoint.serde.jsonplus import EXT_CONSTRUCTOR_SINGLE_ARG
 
 from mirograph.checkpoints import open_checkpointer
 from mirograph.errors import DatabaseError
-from tests.checkpoints.conftest import build_loop, config, contents, start
+from tests.checkpoints.conftest import build_loop, config, contents, execute, start
 
 KEY = bytes(range(32))
 
@@ -24,12 +23,11 @@ def test_a_tampered_blob_cannot_call_os_system(saver, finished, db_path: Path, t
     payload = ormsgpack.Ext(
         EXT_CONSTRUCTOR_SINGLE_ARG, ormsgpack.packb(("os", "system", f"touch {marker}"))
     )
-    with sqlite3.connect(db_path) as conn:
-        conn.execute(
-            "UPDATE writes SET type = 'msgpack', value = ? "
-            "WHERE thread_id = 't1' AND channel = 'status'",
-            (ormsgpack.packb(payload),),
-        )
+    execute(
+        db_path,
+        "UPDATE writes SET type = 'msgpack', value = ? WHERE thread_id = 't1' AND channel = ?",
+        (ormsgpack.packb(payload), "status"),
+    )
 
     saver.get_tuple(config("t1"))
     finished.get_state(config("t1"))
@@ -114,12 +112,14 @@ def test_a_blob_that_inflates_without_bound_is_a_database_error(saver, finished,
     from mirograph.checkpoints._serde import MAX_INFLATED
 
     bomb = _zlib_bomb(4 * MAX_INFLATED)
-    with sqlite3.connect(db_path) as conn:
-        changed = conn.execute(
-            "UPDATE checkpoints SET type = 'msgpack;zd1', checkpoint = ? WHERE thread_id = 't1'",
-            (bomb,),
-        ).rowcount
-    assert changed > 0
+    execute(
+        db_path,
+        "UPDATE checkpoints SET type = ?, checkpoint = ? WHERE thread_id = 't1'",
+        ("msgpack;zd1", bomb),
+    )
+    assert execute(db_path, "SELECT count(*) FROM checkpoints WHERE type = ?", ("msgpack;zd1",)) > [
+        (0,)
+    ]
 
     tracemalloc.start()
     try:
