@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Sequence
-from functools import lru_cache
 
 from langchain_core.messages import (
     AnyMessage,
@@ -22,11 +21,10 @@ from langchain_core.messages import (
 
 from mirograph.context import ResearchContext
 from mirograph.memory.tokens import TokenCounter, estimate_tokens
+from mirograph.memory.transcript_index import OMITTED, index_for, stub
 from mirograph.prompts import load_prompt
 from mirograph.state import ResearchState
-from mirograph.transcript import paired
 
-OMITTED = "Tool result is omitted to save tokens."
 TRUNCATED = "[Result truncated]"
 SUMMARY_HEADER = "Summary of the research so far (older turns were folded into it):"
 
@@ -37,6 +35,7 @@ __all__ = [
     "TokenCounter",
     "answer_now_prompt",
     "context_view",
+    "count_view_tokens",
     "estimate_tokens",
     "format_instructions",
     "stub_old_results",
@@ -44,6 +43,7 @@ __all__ = [
     "system_prompt",
     "task_message",
     "truncate_result",
+    "view_with_tokens",
 ]
 
 
@@ -96,16 +96,41 @@ def summary_start(messages: Sequence[AnyMessage], summary_upto: int) -> int:
 def context_view(
     state: ResearchState, settings: ResearchContext, *, today: _dt.date | None = None
 ) -> list[BaseMessage]:
-    """System prompt, task, running summary, then the recent transcript with old results stubbed."""
-    messages: list[AnyMessage] = list(state.get("messages", []))
-    task: list[BaseMessage] = messages[:1] if messages else [task_message(state)]
+    """System prompt, task, running summary, then the recent transcript with old results stubbed.
+
+    Equal to `[*head, *stub_old_results(paired(messages[start:]), K)]`, computed from the
+    transcript's `TranscriptIndex` in time proportional to the messages added since the
+    last view, not to the transcript.
+    """
+    return view_with_tokens(state, settings, today=today)[0]
+
+
+def view_with_tokens(
+    state: ResearchState, settings: ResearchContext, *, today: _dt.date | None = None
+) -> tuple[list[BaseMessage], int]:
+    """The context view and its offline estimate (`estimate_tokens(view)`), together."""
+    messages: Sequence[AnyMessage] = state.get("messages", [])
+    task: list[BaseMessage] = [messages[0]] if messages else [task_message(state)]
     view: list[BaseMessage] = [SystemMessage(content=system_prompt(settings, today)), *task]
     summary = state.get("summary", "")
     if summary:
         view.append(HumanMessage(content=f"{SUMMARY_HEADER}\n\n{summary}"))
-    start = summary_start(messages, state.get("summary_upto", 0))
-    view.extend(stub_old_results(paired(messages[start:]), settings.keep_tool_results))
-    return view
+    tokens = estimate_tokens(view)
+    if len(messages) > 1:
+        start = summary_start(messages, state.get("summary_upto", 0))
+        tail, tail_tokens = index_for(messages).window(start, settings.keep_tool_results)
+        view.extend(tail)
+        tokens += tail_tokens
+    return view, tokens
+
+
+def count_view_tokens(
+    state: ResearchState, settings: ResearchContext, counter: TokenCounter | None
+) -> int:
+    """Tokens of the context view: `counter(view)` with an exact counter, else the estimate
+    carried forward by the transcript index."""
+    view, tokens = view_with_tokens(state, settings)
+    return counter(view) if counter is not None else tokens
 
 
 def stub_old_results(messages: Sequence[AnyMessage], keep: int) -> list[AnyMessage]:
@@ -115,12 +140,6 @@ def stub_old_results(messages: Sequence[AnyMessage], keep: int) -> list[AnyMessa
     positions = [i for i, m in enumerate(messages) if isinstance(m, ToolMessage)]
     stale = set(positions[: max(0, len(positions) - keep)])
     return [
-        _stub(m.tool_call_id, m.name, m.id, m.status) if i in stale else m
+        stub(m.tool_call_id, m.name, m.id, m.status) if i in stale else m
         for i, m in enumerate(messages)
     ]
-
-
-@lru_cache(maxsize=8192)
-def _stub(tool_call_id: str, name: str | None, id: str | None, status: str) -> ToolMessage:
-    """The stand-in of an old result; cached, as every view rebuilds the same stubs."""
-    return ToolMessage(content=OMITTED, tool_call_id=tool_call_id, name=name, id=id, status=status)

@@ -17,11 +17,12 @@ from langgraph.types import Command, Send
 
 from mirograph.context import ResearchContext
 from mirograph.memory import context_view
+from mirograph.memory.transcript_index import repeated_calls
 from mirograph.models.overflow import is_context_overflow
 from mirograph.progress import emit_progress
 from mirograph.resources import Resources
 from mirograph.state import ResearchState, ToolTask
-from mirograph.transcript import call_key, planned_calls, previous_calls
+from mirograph.transcript import call_key, planned_calls
 
 FINISHED = ("done", "exhausted", "failed")
 BUDGET_SPENT = "Not run: the tool-call budget of {budget} calls is spent."
@@ -94,7 +95,7 @@ def planner(
             },
             goto="finalizer",
         )
-    seen = previous_calls(state.get("messages", []))
+    seen = repeated_calls(state.get("messages", []))
     tasks = [_task(call, used + n + 1, seen) for n, call in enumerate(calls[:fits])]
     # Calls past the budget still need a result, in call order: the executor returns it.
     tasks += [_task({**call, "skipped": spent}, 0, {}) for call in calls[fits:]]

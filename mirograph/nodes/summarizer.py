@@ -19,7 +19,7 @@ from langgraph.types import Command
 
 from mirograph.context import ResearchContext
 from mirograph.memory import context_view
-from mirograph.memory.context_window import answer_now_prompt, summary_start
+from mirograph.memory.context_window import answer_now_prompt, count_view_tokens, summary_start
 from mirograph.memory.summary import (
     SummaryBudget,
     SummaryDoesNotFit,
@@ -44,7 +44,7 @@ def summarizer(
     settings = runtime.context
     tool_tokens = estimate_tool_tokens(resources.tools_for(settings).values())
     limit = input_limit(settings)
-    tokens = resources.count_tokens(context_view(state, settings)) + tool_tokens
+    tokens = count_view_tokens(state, settings, resources.token_counter) + tool_tokens
     if tokens < settings.summarize_at * settings.context_window_tokens:
         return _route("planner", {"view_tokens": tokens}, "fits")
 
@@ -54,7 +54,7 @@ def summarizer(
     with contextlib.suppress(SummaryDoesNotFit):
         update = _fold(state, settings, resources, keep_rounds(settings.keep_tool_results))
     folded: ResearchState = {**state, **update}  # type: ignore[typeddict-item]
-    tokens = resources.count_tokens(context_view(folded, settings)) + tool_tokens
+    tokens = count_view_tokens(folded, settings, resources.token_counter) + tool_tokens
     if tokens <= limit:
         detail = "summarized" if update else "nothing to fold"
         return _route("planner", {**update, "view_tokens": tokens}, detail)
@@ -62,7 +62,7 @@ def summarizer(
     reason = f"the context window of {settings.context_window_tokens} tokens is full"
     update = {**update, **_fit_answer_now(folded, settings, resources, reason)}
     final: ResearchState = {**state, **update}  # type: ignore[typeddict-item]
-    update["view_tokens"] = resources.count_tokens(context_view(final, settings))
+    update["view_tokens"] = count_view_tokens(final, settings, resources.token_counter)
     update["answer_now"] = reason
     return _route("finalizer", update, "window full")
 

@@ -1,0 +1,202 @@
+"""What every round needs from the transcript, computed once per message and carried forward.
+
+The view (`context_view`), its token estimate and the planner's repeat rule are functions
+of the whole transcript. Recomputed from scratch each round they make a run quadratic: at
+step 6,000 the transcript holds 12,000 messages. A `TranscriptIndex` reads each message
+once, when it first sees it, and keeps:
+
+- the transcript *paired* (`transcript.paired` of the whole list: each call followed by
+  its result, or a `MISSING` stand-in until the result arrives) and the same list with
+  every result replaced by its stub, so a view is two slices of those lists;
+- the offline token estimate of each entry, summed into prefix sums, so the view's
+  estimate is a few subtractions;
+- call numbers and the earliest successful call of each repeat key.
+
+An index serves one transcript as it grows. `index_for(messages)` finds the index whose
+messages are a prefix of `messages` (compared by identity, at C speed) and extends it
+with the new messages, or builds a new one — after a resume, a fork, or any list that is
+not an extension (a removed or replaced message). So the results are exactly those of the
+pure functions over the same list; messages must not be mutated in place (LangGraph state
+never is). A few recent indexes are kept; each holds its transcript's messages.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from bisect import bisect_left
+from collections import OrderedDict
+from collections.abc import Sequence
+from functools import lru_cache
+
+from langchain_core.messages import AIMessage, AnyMessage, ToolMessage
+
+from mirograph.memory.tokens import estimate_tokens
+from mirograph.transcript import MISSING, call_ids, call_key
+
+OMITTED = "Tool result is omitted to save tokens."
+KEEP_INDEXES = 8
+"""Indexes kept at once (one per live transcript: threads served by one process)."""
+
+
+@lru_cache(maxsize=8192)
+def stub(tool_call_id: str, name: str | None, id: str | None, status: str) -> ToolMessage:
+    """The stand-in of an old result; cached, as every view rebuilds the same stubs."""
+    return ToolMessage(content=OMITTED, tool_call_id=tool_call_id, name=name, id=id, status=status)
+
+
+def _stub_of(message: ToolMessage) -> ToolMessage:
+    return stub(message.tool_call_id, message.name, message.id, message.status)
+
+
+def _tokens(message: AnyMessage) -> int:
+    return estimate_tokens([message])
+
+
+class TranscriptIndex:
+    """Derived data of one transcript, extended message by message (see the module doc)."""
+
+    def __init__(self) -> None:
+        self.messages: list[AnyMessage] = []
+        self.paired: list[AnyMessage] = []
+        self.stubbed: list[AnyMessage] = []
+        self._tok_full: list[int] = []
+        self._tok_stub: list[int] = []
+        self._sum_full: list[int] = [0]
+        self._sum_stub: list[int] = [0]
+        self._turn_index: list[int] = []  # transcript index of each non-tool message
+        self._turn_pos: list[int] = []  # its position in `paired`
+        self._tool_pos: list[int] = []  # positions of result slots in `paired`, ascending
+        self._waiting: dict[str, list[int]] = {}
+        self._answered: dict[int, dict[str, ToolMessage]] = {}
+        self._slots: dict[int, dict[str, list[int]]] = {}
+        self.steps: dict[str, int] = {}
+        """Tool call id -> 1-based call number (`transcript.call_steps`)."""
+        self.repeats: dict[str, int] = {}
+        """Repeat key -> number of the earliest call that ran and succeeded
+        (`transcript.previous_calls`)."""
+        self._repeat_order: dict[str, int] = {}
+        self._calls_by_id: dict[str, list[tuple[int, str]]] = {}
+        self._ok: set[str] = set()
+        self._order = 0
+
+    def extend(self, messages: Sequence[AnyMessage]) -> None:
+        """Read the messages past those already read."""
+        for message in messages[len(self.messages) :]:
+            index = len(self.messages)
+            self.messages.append(message)
+            if isinstance(message, ToolMessage):
+                self._result(message)
+                continue
+            self._turn_index.append(index)
+            self._turn_pos.append(len(self.paired))
+            self._append(message, message)
+            if isinstance(message, AIMessage):
+                self._calls(index, message)
+
+    def _append(self, full: AnyMessage, stubbed: AnyMessage) -> None:
+        self.paired.append(full)
+        self.stubbed.append(stubbed)
+        tokens = _tokens(full)
+        self._tok_full.append(tokens)
+        self._tok_stub.append(tokens if stubbed is full else _tokens(stubbed))
+
+    def _calls(self, index: int, message: AIMessage) -> None:
+        names = {c["id"]: c["name"] for c in message.tool_calls}
+        slots: dict[str, list[int]] = {}
+        for call_id in call_ids(message):
+            self._waiting.setdefault(call_id, []).append(index)
+            self.steps.setdefault(call_id, len(self.steps) + 1)
+            slots.setdefault(call_id, []).append(len(self.paired))
+            self._tool_pos.append(len(self.paired))
+            missing = ToolMessage(
+                content=MISSING, tool_call_id=call_id, name=names.get(call_id), status="error"
+            )
+            self._append(missing, _stub_of(missing))
+        self._slots[index] = slots
+        for call in message.tool_calls:
+            key = call_key(call["name"], call["args"])
+            self._order += 1
+            self._calls_by_id.setdefault(call["id"], []).append((self._order, key))
+            if call["id"] in self._ok:
+                self._repeat(key, self._order, call["id"])
+
+    def _result(self, message: ToolMessage) -> None:
+        call_id = message.tool_call_id
+        if message.status != "error" and call_id not in self._ok:
+            self._ok.add(call_id)
+            for order, key in self._calls_by_id.get(call_id, []):
+                self._repeat(key, order, call_id)
+        if not self._waiting.get(call_id):
+            return  # no call waits for it: left out of the view
+        owner = self._waiting[call_id].pop()
+        answered = self._answered.setdefault(owner, {})
+        if call_id in answered:
+            return
+        answered[call_id] = message
+        for position in self._slots[owner][call_id]:
+            self.paired[position] = message
+            self.stubbed[position] = _stub_of(message)
+            self._tok_full[position] = _tokens(message)
+            self._tok_stub[position] = _tokens(self.stubbed[position])
+            del self._sum_full[position + 1 :], self._sum_stub[position + 1 :]
+
+    def _repeat(self, key: str, order: int, call_id: str) -> None:
+        if order < self._repeat_order.get(key, order + 1):
+            self._repeat_order[key] = order
+            self.repeats[key] = self.steps[call_id]
+
+    def window(self, start: int, keep: int) -> tuple[list[AnyMessage], int]:
+        """`stub_old_results(paired(messages[start:]), keep)` and its offline estimate."""
+        k = bisect_left(self._turn_index, start)
+        begin = self._turn_pos[k] if k < len(self._turn_pos) else len(self.paired)
+        tools = len(self._tool_pos) - bisect_left(self._tool_pos, begin)
+        if keep < 0 or keep >= tools:
+            split = begin  # every result in the window shown in full
+        elif keep == 0:
+            split = len(self.paired)
+        else:
+            split = self._tool_pos[-keep]  # the first of the `keep` results shown in full
+        self._sums()
+        view = self.stubbed[begin:split] + self.paired[split:]
+        tokens = self._sum_stub[split] - self._sum_stub[begin]
+        tokens += self._sum_full[-1] - self._sum_full[split]
+        return view, tokens
+
+    def _sums(self) -> None:
+        """Extend the prefix sums over entries added or replaced since the last view."""
+        for sums, tokens in ((self._sum_full, self._tok_full), (self._sum_stub, self._tok_stub)):
+            done = len(sums) - 1
+            if done < len(tokens):
+                sums.extend(itertools.accumulate(tokens[done:], initial=sums.pop()))
+
+
+_indexes: OrderedDict[int, list[TranscriptIndex]] = OrderedDict()
+_lock = threading.Lock()
+
+
+def index_for(messages: Sequence[AnyMessage]) -> TranscriptIndex:
+    """The index of `messages`: a kept one extended by the new messages, or a new one."""
+    messages = list(messages)
+    key = id(messages[0]) if messages else 0
+    with _lock:
+        candidates = _indexes.get(key, [])
+        found = next((ix for ix in candidates if _extends(messages, ix.messages)), None)
+        if found is None:
+            found = TranscriptIndex()
+            _indexes[key] = [found, *candidates][:2]
+        _indexes.move_to_end(key)
+        while len(_indexes) > KEEP_INDEXES:
+            _indexes.popitem(last=False)
+        found.extend(messages)
+        return found
+
+
+def repeated_calls(messages: Sequence[AnyMessage]) -> dict[str, int]:
+    """`transcript.previous_calls(messages)`, carried forward (do not modify the result)."""
+    return index_for(messages).repeats if messages else {}
+
+
+def _extends(messages: list[AnyMessage], known: list[AnyMessage]) -> bool:
+    # List equality compares items by identity first: a C loop, not a Python one.
+    return len(messages) >= len(known) and messages[: len(known)] == known
