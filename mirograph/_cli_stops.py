@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-PROVIDER_PACKAGES = {"openai", "anthropic", "google", "groq", "mistralai", "cohere", "httpx"}
 # HTTP statuses a retry can outlive: timeouts, conflicts, rate limits (and every 5xx).
 _TRANSIENT_STATUS = {408, 409, 425, 429}
 _UNKNOWN_TOOL = re.compile(r"^Error: unknown tool '([^']+)'")
@@ -32,6 +31,7 @@ def is_stopping_error(exc: Exception) -> bool:
     from langgraph.errors import GraphRecursionError
 
     from mirograph.errors import ScriptExhausted
+    from mirograph.models.failures import PROVIDER_PACKAGES
 
     if isinstance(exc, (ConnectionError, TimeoutError, GraphRecursionError, ScriptExhausted)):
         return True

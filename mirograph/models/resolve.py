@@ -7,6 +7,9 @@ endpoint in MiroThinker's text tool protocol (`MiroThinkerChatModel`), with Miro
 recommended sampling unless set otherwise. Every mistake becomes a `ConfigError` or
 `InputError` with one sentence, before any work starts.
 
+`openai:MODEL` with a base URL is a `CompatChatOpenAI` (`mirograph.models.compat`), which
+smooths the known differences of OpenAI-compatible servers.
+
 Rate limits (429) and server errors (5xx) are retried by the provider clients with
 exponential backoff (honouring `Retry-After`); `MAX_RETRIES` sets how often, high enough
 to ride out a busy shared server during a run of hundreds of calls.
@@ -160,6 +163,10 @@ def _init(
     for key, value in (("temperature", temperature), ("top_p", top_p), ("max_tokens", max_tokens)):
         if value is not None:
             kwargs[key] = value
+    if provider == "openai" and base_url:  # an OpenAI-compatible server: smooth its quirks
+        from mirograph.models.compat import CompatChatOpenAI
+
+        return CompatChatOpenAI(model=name, **kwargs)  # type: ignore[arg-type]
     try:
         return init_chat_model(name, model_provider=provider, **kwargs)
     except ImportError as exc:

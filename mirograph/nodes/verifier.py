@@ -9,7 +9,9 @@ cites, and returns a `Verdict` through `with_structured_output`. `verify="auto"`
 
 Every verdict is recorded on the candidate AIMessage (`additional_kwargs["verdict"]`), so
 the transcript says what was checked and how it went, for every provider (no extra AI turn,
-no tool call). A rejection also adds one concise feedback message (`name="verifier"`) and
+no tool call). When the verifier model fails (a provider error, an unparsable verdict) the
+rule checks decide and the verdict records `llm_error`: verification never ends a run.
+A rejection also adds one concise feedback message (`name="verifier"`) and
 sends the run back to the planner while tool budget and `max_verifications` remain;
 otherwise the finalizer runs with `verified=False`.
 """
@@ -19,15 +21,15 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-from langchain_core.exceptions import OutputParserException
 from langchain_core.messages import AIMessage, AnyMessage, BaseMessage, HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
 from langgraph.types import Command
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from mirograph.answers.citations import rewrite_citations, unresolved
 from mirograph.answers.sources import collect_sources, evidence_for, format_source
 from mirograph.context import ResearchContext
+from mirograph.models.failures import is_provider_error
 from mirograph.prompts import load_prompt
 from mirograph.resources import Resources
 from mirograph.review import answer_review
@@ -97,7 +99,7 @@ def verifier(
         update |= {"verified": True, "activity": {"node": "verifier", "detail": "accepted"}}
         return Command(update=update, goto="finalizer")
     budget_left = state.get("tool_calls_used", 0) < settings.max_tool_calls
-    if verdict.get("error") or rounds >= settings.max_verifications or not budget_left:
+    if rounds >= settings.max_verifications or not budget_left:
         update |= {"verified": False, "activity": {"node": "verifier", "detail": "not verified"}}
         return Command(update=update, goto="finalizer")
     feedback = HumanMessage(content=feedback_text(verdict), name="verifier")
@@ -155,16 +157,21 @@ def llm_verdict(
     answer: str,
     sources: list[Source],
 ) -> dict[str, Any]:
-    """Ask the verifier model; an unusable reply is recorded and leaves the answer unverified."""
+    """Ask the verifier model. Failure policy: any provider error or unparsable verdict falls
+    back to the rule checks (which passed), recorded as `llm_error` in the verdict; never
+    raises for the provider's or the verifier model's failure."""
     messages = state.get("messages", [])
     prompt = verifier_input(state["question"], answer, messages, sources, settings)
     model = resources.chat_model(settings, "verifier").with_structured_output(Verdict)
     try:
         result = model.invoke(prompt)
         verdict = result if isinstance(result, Verdict) else Verdict.model_validate(result)
-    except (OutputParserException, ValidationError) as exc:
-        # The verifier model's mistake, not the planner's: do not bounce the answer back.
-        return {"mode": "llm", "supported": False, "problems": [], "error": str(exc)[:500]}
+    except Exception as exc:  # the provider's or verifier model's failure; bugs re-raise
+        if not is_provider_error(exc):
+            raise
+        # The rule checks passed (the LLM check runs only then): they decide, and say so.
+        failure = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        return {"mode": "rules", "supported": True, "problems": [], "llm_error": failure[:500]}
     return {"mode": "llm", **verdict.model_dump()}
 
 

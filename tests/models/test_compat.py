@@ -1,0 +1,51 @@
+"""OpenAI-compatible servers' differences, smoothed by `CompatChatOpenAI` (over real HTTP)."""
+
+from __future__ import annotations
+
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+from langchain_core.tools import tool
+
+from mirograph.models.compat import CompatChatOpenAI
+from mirograph.models.resolve import resolve_model
+from tests.models.openai_server import OpenAIServer
+
+
+@tool
+def lookup(query: str) -> str:
+    """Look up a fact."""
+    return query
+
+
+@tool
+def other(query: str) -> str:
+    """Another tool."""
+    return query
+
+
+def test_a_base_url_resolves_to_the_compatible_client(openai_server: OpenAIServer):
+    assert isinstance(resolve_model("openai:m", base_url=openai_server.url), CompatChatOpenAI)
+    assert not isinstance(resolve_model("openai:m", env={"OPENAI_API_KEY": "k"}), CompatChatOpenAI)
+
+
+def test_an_assistant_turn_with_calls_is_sent_with_empty_content_not_null(
+    openai_server: OpenAIServer,
+):
+    openai_server.reply({"content": "ok"})
+    model = resolve_model("openai:m", base_url=openai_server.url)
+    call = {"name": "lookup", "args": {"query": "x"}, "id": "c1"}
+    model.invoke(
+        [HumanMessage("q"), AIMessage("", tool_calls=[call]), ToolMessage("r", tool_call_id="c1")]
+    )
+    assistant = openai_server.requests[0]["messages"][1]
+    assert (assistant["role"], assistant["content"]) == ("assistant", "")
+
+
+def test_required_tool_choice_becomes_what_every_server_accepts(openai_server: OpenAIServer):
+    openai_server.reply({"content": "a"}, {"content": "b"})
+    model = resolve_model("openai:m", base_url=openai_server.url)
+    model.bind_tools([lookup], tool_choice="required").invoke("q")
+    model.bind_tools([lookup, other], tool_choice="required").invoke("q")
+    assert [r["tool_choice"] for r in openai_server.requests] == [
+        {"type": "function", "function": {"name": "lookup"}},
+        "auto",
+    ]
