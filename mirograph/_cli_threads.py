@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from mirograph import _cli_settings as opts
 from mirograph import _display as display
 from mirograph._cli_common import (
     DEFAULT_DB,
@@ -19,6 +20,7 @@ from mirograph._cli_common import (
     thread_settings,
     user_errors,
 )
+from mirograph._cli_stops import resume_command
 
 
 @app.command()
@@ -120,21 +122,54 @@ def fork(
     checkpoint: Annotated[str | None, typer.Option(help="Fork at this checkpoint id.")] = None,
     new_thread: Annotated[str | None, typer.Option(help="Id of the new thread.")] = None,
     note: Annotated[str | None, typer.Option(help="A hint added as a user message.")] = None,
-    max_tool_calls: Annotated[
-        int | None, typer.Option(min=0, help="A new tool-call budget for the branch.")
-    ] = None,
     db: DbOption = DEFAULT_DB,
+    model: opts.Model = None,
+    base_url: opts.BaseUrl = None,
+    api_key_env: opts.ApiKeyEnv = None,
+    protocol: opts.Protocol = None,
+    max_tool_calls: opts.MaxToolCalls = None,
+    keep_tool_results: opts.KeepToolResults = None,
+    corpus: opts.Corpus = None,
+    tool: opts.Tools = None,
+    verify: opts.Verify = None,
+    answer_format: opts.Format = None,
+    search_backend: opts.Search = None,
+    mcp_config: opts.McpConfig = None,
+    context_window: opts.ContextWindow = None,
+    temperature: opts.Temperature = None,
+    top_p: opts.TopP = None,
+    max_tokens: opts.MaxTokens = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Branch a thread at an earlier step into a new thread; the parent is never modified."""
+    """Branch a thread at an earlier step into a new thread; the parent is never modified.
+
+    Run settings given here (another --model, a new --max-tool-calls budget, ...) are
+    stored with the branch; the rest are the parent's.
+    """
     from mirograph.checkpoints import fork_at
 
     if (step is None) == (checkpoint is None):
         fail("give exactly one of --step N or --checkpoint ID")
     with user_errors(), open_existing(db) as saver:
-        settings = thread_settings(saver, thread)
-        if max_tool_calls is not None:
-            settings = settings.replace(max_tool_calls=max_tool_calls)
+        settings = opts.changed_settings(
+            thread_settings(saver, thread),
+            model=model,
+            base_url=base_url,
+            api_key_env=api_key_env,
+            protocol=protocol,
+            max_tool_calls=max_tool_calls,
+            keep_tool_results=keep_tool_results,
+            corpus=corpus,
+            tool=tool,
+            verify=verify,
+            answer_format=answer_format,
+            search_backend=search_backend,
+            mcp_config=mcp_config,
+            context_window=context_window,
+            temperature=temperature,
+            top_p=top_p,
+            max_tokens=max_tokens,
+        )
         child = fork_at(
             saver,
             thread,
@@ -155,7 +190,7 @@ def fork(
         display.print_json(data)
     else:
         display.out.print(
-            f"forked {thread} into {child} — continue with: mirograph resume {child} --db {db}",
+            f"forked {thread} into {child} — continue with: {resume_command(child, db)}",
             highlight=False,
         )
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
+from mirograph import _cli_settings as opts
 from mirograph import _cli_stops as stops
 from mirograph import _display as display
 from mirograph import _review_prompt as review_prompt
@@ -143,7 +144,7 @@ def run(
             top_p=top_p,
             max_tokens=max_tokens,
             **({"tools": tuple(tool)} if tool else {}),
-        )
+        ).with_absolute_paths()
         resources = resolve_resources(settings)
         thread_id = thread or uuid.uuid4().hex[:12]
         with open_checkpointer(db) as saver:
@@ -196,15 +197,51 @@ def resume(
         str | None,
         typer.Option("--feedback", metavar="TEXT", help="Send the pending answer back."),
     ] = None,
+    model: opts.Model = None,
+    base_url: opts.BaseUrl = None,
+    api_key_env: opts.ApiKeyEnv = None,
+    protocol: opts.Protocol = None,
+    max_tool_calls: opts.MaxToolCalls = None,
+    keep_tool_results: opts.KeepToolResults = None,
+    corpus: opts.Corpus = None,
+    tool: opts.Tools = None,
+    verify: opts.Verify = None,
+    answer_format: opts.Format = None,
+    search_backend: opts.Search = None,
+    mcp_config: opts.McpConfig = None,
+    context_window: opts.ContextWindow = None,
+    temperature: opts.Temperature = None,
+    top_p: opts.TopP = None,
+    max_tokens: opts.MaxTokens = None,
     as_json: JsonOption = False,
 ) -> None:
     """Continue a paused or interrupted thread from its last checkpoint.
 
     A thread waiting for a human review is answered with one of the flags, or, on a
-    terminal, at a prompt.
+    terminal, at a prompt. Run settings given here (e.g. --model for a thread made in
+    Python, or another model for a branch) replace the stored ones from now on.
     """
     with user_errors(), open_existing(db) as saver:
-        settings = thread_settings(saver, thread)
+        stored = thread_settings(saver, thread)
+        settings = opts.changed_settings(
+            stored,
+            model=model,
+            base_url=base_url,
+            api_key_env=api_key_env,
+            protocol=protocol,
+            max_tool_calls=max_tool_calls,
+            keep_tool_results=keep_tool_results,
+            corpus=corpus,
+            tool=tool,
+            verify=verify,
+            answer_format=answer_format,
+            search_backend=search_backend,
+            mcp_config=mcp_config,
+            context_window=context_window,
+            temperature=temperature,
+            top_p=top_p,
+            max_tokens=max_tokens,
+        )
         answers = review_prompt.flag_decisions(
             pending_reviews(saver, thread),
             approve=approve,
@@ -213,6 +250,8 @@ def resume(
             feedback=feedback,
         )
         resources = resolve_resources(settings)
+        if settings != stored:  # resolved first: a bad setting is never stored
+            saver.set_thread_settings(thread, settings.to_dict())
         result = answer_reviews(
             execute(
                 saver, resources, settings, thread, None, db=db, as_json=as_json, resume=answers

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import os
 import types
 import typing
 from dataclasses import dataclass
@@ -145,6 +146,21 @@ class ResearchContext:
     def replace(self, **changes: Any) -> ResearchContext:
         """A copy with some settings changed (the context is frozen)."""
         return dataclasses.replace(self, **changes)
+
+    def with_absolute_paths(self) -> ResearchContext:
+        """A copy whose file paths (corpus, MCP config, `scripted:PATH` models) are
+        absolute, resolved against the current folder: stored with a thread, they still
+        work when it is resumed from another folder."""
+        changes: dict[str, str] = {}
+        for name in ("corpus", "mcp_config"):
+            value = getattr(self, name)
+            if value and not os.path.isabs(value):
+                changes[name] = os.path.abspath(value)
+        for name in ("model", "summarizer_model", "verifier_model"):
+            provider, sep, path = getattr(self, name).partition(":")
+            if sep and provider.strip().lower() == "scripted" and not os.path.isabs(path):
+                changes[name] = f"scripted:{os.path.abspath(path)}"
+        return self.replace(**changes) if changes else self
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able settings, as stored with a thread."""

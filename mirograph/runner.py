@@ -111,7 +111,7 @@ def run_thread(
             if graph.checkpointer.get_tuple({"configurable": {"thread_id": thread_id}}):
                 raise InputError(f"thread {thread_id} exists: continue it with `mirograph resume`")
             if saver is not None:  # stored with the thread: resuming needs only its id
-                saver.set_thread_settings(thread_id, settings.to_dict())
+                saver.set_thread_settings(thread_id, settings.with_absolute_paths().to_dict())
         return _run(
             graph,
             thread_id,

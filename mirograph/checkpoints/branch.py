@@ -53,7 +53,7 @@ def fork_at(
     child = fork_thread(
         saver, thread_id, checkpoint_id=checkpoint_id, new_thread_id=new_thread_id, note=note
     )
-    saver.set_thread_settings(child, settings.to_dict())
+    saver.set_thread_settings(child, settings.with_absolute_paths().to_dict())
     edit_at_fork(saver, child, note)
     return child
 
