@@ -439,7 +439,7 @@ def quiet_flags(command: Any) -> None:
 
 
 # The other commands register themselves on import.
-from mirograph import _cli_threads  # noqa: E402, F401
+from mirograph import _cli_threads, _cli_ui  # noqa: E402, F401
 from mirograph.eval.cli import eval_command, export_command  # noqa: E402
 
 app.command("eval")(eval_command)

@@ -1,0 +1,212 @@
+"""Everything the UI reads from the database, read-only, in one place.
+
+The file is opened with SQLite's `mode=ro` and `query_only`, so no page of it can be
+written whatever the code above does. Listings (threads, a thread's steps) come from the
+saver's indexed columns (`list_threads`, `history`), never from blobs; checkpoints are
+deserialized only for the steps a page shows, and a full transcript is replayed only to
+show the exact view at one step.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import sqlite3
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+from langgraph.checkpoint.base import CheckpointTuple
+
+from mirograph.checkpoints import MirographSaver, StepInfo, ThreadInfo
+from mirograph.checkpoints._schema import check_path
+from mirograph.checkpoints.leases import STALE_AFTER, _alive
+from mirograph.context import ResearchContext
+from mirograph.errors import DatabaseError
+
+FINISHED = ("done", "exhausted", "failed")
+CACHE_ENTRIES = 32
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ThreadRow:
+    """One thread as the list shows it."""
+
+    info: ThreadInfo
+    status: str
+    """running, waiting for review, paused, done, exhausted or failed."""
+    tokens: int | None = None
+    cost_usd: float | None = None
+
+    @property
+    def thread_id(self) -> str:
+        return self.info.thread_id
+
+
+def open_readonly(path: str | Path) -> sqlite3.Connection:
+    """A connection that cannot write: `mode=ro` plus `query_only`."""
+    path = Path(path)
+    if not path.exists():
+        raise DatabaseError(f"no database at {path} (run `mirograph run` first or pass --db)")
+    check_path(path)
+    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+    try:
+        conn = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=30)
+        conn.execute("PRAGMA query_only = ON")
+        conn.execute("PRAGMA busy_timeout = 30000")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(f"{path} is not a usable SQLite database ({exc}).") from None
+    return conn
+
+
+class UiData:
+    """Read-only access to one mirograph database (threads, steps, checkpoints, evals)."""
+
+    def __init__(self, db: str | Path) -> None:
+        self.path = Path(db)
+        self.conn = open_readonly(self.path)
+        self.saver = MirographSaver(self.conn)
+        tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master")}
+        if "threads" not in tables:
+            self.conn.close()
+            raise DatabaseError(f"{self.path} is not a mirograph database (no threads table).")
+        self.has_eval = "eval_results" in tables
+        self._graph: Any = None
+        self._lock = threading.Lock()
+        self._cache: OrderedDict[tuple[str, ...], Any] = OrderedDict()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- threads ------------------------------------------------------------------------
+
+    def threads(self, query: str = "", status: str = "") -> list[ThreadRow]:
+        """All threads, most recently updated first, filtered by text and status."""
+        usage = self._eval_usage()
+        leases = self._live_leases()
+        rows = []
+        for info in self.saver.list_threads():
+            tokens, cost = usage.get(info.thread_id, (None, None))
+            row = ThreadRow(info, thread_status(info, info.thread_id in leases), tokens, cost)
+            if status and row.status != status:
+                continue
+            if query and query.lower() not in f"{info.thread_id} {info.question or ''}".lower():
+                continue
+            rows.append(row)
+        return rows
+
+    def thread(self, thread_id: str) -> ThreadRow | None:
+        info = self.saver.get_thread(thread_id)
+        if info is None:
+            return None
+        tokens, cost = self._eval_usage().get(thread_id, (None, None))
+        status = thread_status(info, thread_id in self._live_leases())
+        if status == "paused" and self.waiting_for_review(info):
+            status = "waiting for review"
+        return ThreadRow(info, status, tokens, cost)
+
+    def family(self, thread_id: str) -> list[ThreadInfo]:
+        """The fork tree holding `thread_id`: its root ancestor and every descendant."""
+        by_id = {info.thread_id: info for info in self.saver.list_threads()}
+        root = thread_id
+        while by_id.get(root) and by_id[root].parent_thread_id in by_id:
+            root = by_id[root].parent_thread_id or root
+        tree, todo = [], [root]
+        while todo:
+            current = todo.pop(0)
+            if current in by_id:
+                tree.append(by_id[current])
+                todo.extend(sorted(t for t, i in by_id.items() if i.parent_thread_id == current))
+        return tree
+
+    def settings(self, info: ThreadInfo) -> ResearchContext:
+        return ResearchContext.from_dict(info.settings or {})
+
+    def waiting_for_review(self, info: ThreadInfo) -> bool:
+        if not info.head_checkpoint_id:
+            return False
+        head = self.tuples(info.thread_id, [info.head_checkpoint_id]).get(info.head_checkpoint_id)
+        return bool(head and any(w[1] == "__interrupt__" for w in head.pending_writes or ()))
+
+    def _live_leases(self) -> set[str]:
+        host = socket.gethostname()
+        live = set()
+        now = time.time()
+        for thread_id, pid, started, hostname, heartbeat in self.conn.execute(
+            "SELECT thread_id, pid, pid_started, hostname, heartbeat_at FROM leases"
+        ):
+            if (hostname == host and _alive(pid, started)) or (
+                hostname != host and now - heartbeat < STALE_AFTER
+            ):
+                live.add(thread_id)
+        return live
+
+    def _eval_usage(self) -> dict[str, tuple[int, float | None]]:
+        """Tokens and cost of threads an eval graded (the only place they are recorded)."""
+        if not self.has_eval:
+            return {}
+        usage = {}
+        for thread_id, row in self.conn.execute("SELECT thread_id, row FROM eval_results"):
+            data = json.loads(row)
+            tokens = int(data.get("tokens_in") or 0) + int(data.get("tokens_out") or 0)
+            usage[thread_id] = (tokens, data.get("cost_usd"))
+        return usage
+
+    # -- steps --------------------------------------------------------------------------
+
+    def lineage(self, info: ThreadInfo) -> list[StepInfo]:
+        """The head's lineage, oldest first, from listing columns (cached per head)."""
+        key = ("lineage", info.thread_id, info.head_checkpoint_id or "")
+        return self.cached(key, lambda: self.saver.history(info.thread_id))
+
+    def cached(self, key: tuple[str, ...], compute: Callable[[], T]) -> T:
+        """`compute()` once per key; keys name a head checkpoint, so they never go stale."""
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        value = compute()
+        with self._lock:
+            self._cache[key] = value
+            while len(self._cache) > CACHE_ENTRIES:
+                self._cache.popitem(last=False)
+        return value
+
+    def tuples(self, thread_id: str, checkpoint_ids: Iterable[str]) -> dict[str, CheckpointTuple]:
+        """The checkpoints with these ids, with their pending writes (one read each)."""
+        found = {}
+        for cid in dict.fromkeys(checkpoint_ids):
+            config = {"configurable": {"thread_id": thread_id, "checkpoint_id": cid}}
+            saved = self.saver.get_tuple(config)  # type: ignore[arg-type]
+            if saved is not None:
+                found[cid] = saved
+        return found
+
+    def state_at(self, thread_id: str, checkpoint_id: str) -> dict[str, Any]:
+        """The full state at one checkpoint (the transcript replayed up to it)."""
+        config = {"configurable": {"thread_id": thread_id, "checkpoint_id": checkpoint_id}}
+        return dict(self._research_graph().get_state(config).values)
+
+    def _research_graph(self) -> Any:
+        from mirograph.graphs.research import build_research_graph
+
+        with self._lock:
+            if self._graph is None:
+                self._graph = build_research_graph(checkpointer=self.saver)
+            return self._graph
+
+
+def thread_status(info: ThreadInfo, leased: bool) -> str:
+    """What a thread is doing: running (a live runner holds its lease), finished, or paused."""
+    if leased:
+        return "running"
+    if info.status in FINISHED:
+        return info.status or ""
+    return "paused"

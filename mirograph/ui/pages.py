@@ -1,0 +1,224 @@
+"""What each page shows, as plain dicts for the templates (no HTTP here)."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime
+from itertools import pairwise
+from typing import Any
+
+from mirograph.checkpoints import StepInfo
+from mirograph.memory import context_view, estimate_tokens
+from mirograph.ui import timeline
+from mirograph.ui.data import UiData
+from mirograph.ui.plot import Series, line_plot
+
+PAGE_SIZE = 60
+PLOT_POINTS = 400
+_CITE = re.compile(r"\[(\d+)\]")
+
+
+class NotFound(LookupError):
+    """The page asks for a thread or step that is not there (404, one sentence)."""
+
+
+@dataclass(frozen=True)
+class Commands:
+    """The CLI lines a page offers to copy: actions stay in the CLI."""
+
+    db: str
+
+    def __call__(self, *parts: Any) -> str:
+        return " ".join(["mirograph", *(str(p) for p in parts), "--db", self.db])
+
+
+def thread_or_404(data: UiData, thread_id: str):
+    row = data.thread(thread_id)
+    if row is None:
+        raise NotFound(f"no thread {thread_id!r} in this database")
+    return row
+
+
+def thread_page(data: UiData, thread_id: str, page: int | None, call: int | None) -> dict:
+    """A page of the timeline (newest page by default), and the thread's header."""
+    row = thread_or_404(data, thread_id)
+    lineage = data.lineage(row.info)
+    pages = max(1, -(-len(lineage) // PAGE_SIZE))
+    target = None
+    if call is not None:
+        target = timeline.tool_call_index(lineage, call)
+        if target is None:
+            raise NotFound(f"thread {thread_id!r} has no tool call {call}")
+        page = target // PAGE_SIZE
+    page = pages - 1 if page is None else min(max(0, page), pages - 1)
+    start, stop = page * PAGE_SIZE, min(len(lineage), (page + 1) * PAGE_SIZE)
+    wanted = [s.checkpoint_id for s in lineage[max(0, start - 1) : stop]]
+    rows = timeline.build_rows(lineage, start, stop, data.tuples(thread_id, wanted))
+    return {
+        "thread": row,
+        "settings": data.settings(row.info),
+        "rows": rows,
+        "page": page,
+        "pages": pages,
+        "steps": len(lineage),
+        "target": target,
+        "tools": tool_counts(lineage),
+        "folds": len(timeline.fold_indexes(lineage)),
+        "slowest": slowest(lineage),
+        "outputs": outputs(data, row.info),
+        "children": [t for t in data.family(thread_id) if t.parent_thread_id == thread_id],
+    }
+
+
+def tool_counts(lineage: list[StepInfo]) -> list[tuple[str, int]]:
+    """Calls per tool over the whole thread, from the planner's listing column."""
+    counts: Counter[str] = Counter()
+    for step, after in pairwise(lineage):
+        if step.node == "planner" and after.node == "executor" and step.detail:
+            counts.update(name.strip() for name in step.detail.split(",") if name.strip())
+    return counts.most_common()
+
+
+def slowest(lineage: list[StepInfo], n: int = 5) -> list[tuple[int, str, float]]:
+    """The `n` longest steps (index, node, seconds): where the run stalled."""
+    spans = []
+    for i in range(1, len(lineage)):
+        seconds = timeline.seconds_between(lineage[i - 1].created_at, lineage[i].created_at)
+        if seconds is not None:
+            spans.append((i, timeline.node_of(lineage[i]), seconds))
+    return sorted(spans, key=lambda s: -s[2])[:n]
+
+
+def outputs(data: UiData, info) -> dict[str, Any]:
+    """Answer, report and sources from the head checkpoint (no transcript replay)."""
+    if not info.head_checkpoint_id:
+        return {}
+    head = data.tuples(info.thread_id, [info.head_checkpoint_id]).get(info.head_checkpoint_id)
+    values = head.checkpoint.get("channel_values", {}) if head else {}
+    sources = values.get("sources") or []
+    numbers = {int(s["n"]) for s in sources}
+    text = values.get("report") or values.get("answer") or ""
+    return {
+        "answer": values.get("answer", ""),
+        "text": text,
+        "cited": sorted({int(n) for n in _CITE.findall(text)} & numbers),
+        "unresolved": sorted({int(n) for n in _CITE.findall(text)} - numbers),
+        "sources": sources,
+        "verified": values.get("verified"),
+        "summary": values.get("summary", ""),
+    }
+
+
+def view_page(data: UiData, thread_id: str, checkpoint: str | None, call: int | None) -> dict:
+    """The exact context view the planner was given at one checkpoint."""
+    row = thread_or_404(data, thread_id)
+    lineage = data.lineage(row.info)
+    if call is not None:
+        index = timeline.tool_call_index(lineage, call)
+    else:
+        index = next((i for i, s in enumerate(lineage) if s.checkpoint_id == checkpoint), None)
+    if index is None:
+        raise NotFound(f"thread {thread_id!r} has no such step")
+    step = lineage[index]
+    settings = data.settings(row.info)
+    state = data.state_at(thread_id, step.checkpoint_id)
+    view = context_view(state, settings, today=_day(step.created_at))  # type: ignore[arg-type]
+    return {
+        "thread": row,
+        "step": step,
+        "index": index,
+        "page": index // PAGE_SIZE,
+        "messages": view,
+        "tokens": estimate_tokens(view),
+        "transcript": len(state.get("messages", [])),
+        "summary_upto": state.get("summary_upto", 0),
+        "keep": settings.keep_tool_results,
+        "calls": step.tool_calls_used or 0,
+    }
+
+
+def _day(stamp: str | None) -> date | None:
+    try:
+        return datetime.fromisoformat(stamp).date() if stamp else None
+    except ValueError:
+        return None
+
+
+def context_plot(data: UiData, thread_id: str) -> str:
+    """The view's size after each tool round against the whole transcript's, with folds."""
+    row = thread_or_404(data, thread_id)
+    key = ("plot", thread_id, row.info.head_checkpoint_id or "")
+    return data.cached(key, lambda: _context_plot(data, row))
+
+
+def _context_plot(data: UiData, row) -> str:
+    thread_id = row.thread_id
+    lineage = data.lineage(row.info)
+    settings = data.settings(row.info)
+    rounds = [s for s in lineage if s.node == "summarizer" and s.source == "loop"]
+    folds = [lineage[i] for i in timeline.fold_indexes(lineage)]
+    every = max(1, len(rounds) // PLOT_POINTS)
+    sampled = {s.checkpoint_id: s for s in [*rounds[::every], *rounds[-1:], *folds]}
+    tuples = data.tuples(thread_id, sampled)
+    view = sorted(
+        (sampled[cid].tool_calls_used or 0, t.checkpoint["channel_values"].get("view_tokens"))
+        for cid, t in tuples.items()
+    )
+    view_points = [(float(x), float(y)) for x, y in view if isinstance(y, int)]
+    transcript = transcript_points(data, row.info, every)
+    if view_points and transcript and view_points[0][0] == transcript[0][0]:
+        # Same prompt for both lines: at the first round nothing is stubbed or folded yet.
+        offset = view_points[0][1] - transcript[0][1]
+        transcript = [(x, y + offset) for x, y in transcript]
+    top = max([y for _, y in view_points + transcript] or [1.0])
+    threshold = settings.summarize_at * settings.context_window_tokens
+    levels = [
+        (float(v), label)
+        for v, label in (
+            (threshold, f"summarize at {threshold:,.0f}"),
+            (settings.context_window_tokens, f"window {settings.context_window_tokens:,}"),
+        )
+        if v <= 1.5 * top
+    ]
+    keep = "all" if settings.keep_tool_results < 0 else settings.keep_tool_results
+    return line_plot(
+        [
+            Series(f"view (K = {keep} results in full)", view_points, "s-view"),
+            Series("without retention: every result in full", transcript, "s-full"),
+        ],
+        x_label="tool calls",
+        y_label="tokens",
+        marks=[(float(s.tool_calls_used or 0), "summary fold") for s in folds],
+        levels=levels,
+        title="context size per tool round",
+    )
+
+
+def transcript_points(data: UiData, info, every: int) -> list[tuple[float, float]]:
+    """Estimated tokens of the whole transcript after each tool result (one replay)."""
+    if not info.head_checkpoint_id:
+        return []
+    messages = data.state_at(info.thread_id, info.head_checkpoint_id).get("messages", [])
+    points, total, calls = [], 0, 0
+    for message in messages:
+        total += estimate_tokens([message])
+        if message.type == "tool":
+            calls += 1
+            if calls % every == 0 or calls == 1:
+                points.append((float(calls), float(total)))
+    return points
+
+
+def cite_html(text: str, numbers: set[int]) -> str:
+    """The answer as HTML with `[n]` linked to its source entry."""
+    from html import escape
+
+    def link(match: re.Match[str]) -> str:
+        n = int(match.group(1))
+        if n in numbers:
+            return f'<a class="cite" href="#source-{n}">[{n}]</a>'
+        return f'<span class="cite unresolved" title="no such source">[{n}]</span>'
+
+    return _CITE.sub(link, escape(text))
