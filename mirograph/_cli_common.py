@@ -76,7 +76,20 @@ def thread_settings(saver: MirographSaver, thread_id: str) -> ResearchContext:
     info = saver.get_thread(thread_id)
     if info is None:
         raise ThreadNotFound(f"no thread {thread_id!r} in this database (see `mirograph threads`)")
-    return ResearchContext.from_dict(info.settings or server_run_settings(saver, thread_id))
+    if info.settings:
+        return ResearchContext.from_dict(info.settings)
+    return served_settings(server_run_settings(saver, thread_id))
+
+
+def served_settings(run: dict[str, Any]) -> ResearchContext:
+    """A thread started by the server holds run settings only; the deployment's come from
+    this environment, as they did in the server's (the CLI's user is the operator)."""
+    import os
+
+    from mirograph.deployment import Deployment
+    from mirograph.resources import operator_settings
+
+    return operator_settings(ResearchContext.from_dict(run), Deployment.from_env(os.environ))
 
 
 def server_run_settings(saver: MirographSaver, thread_id: str) -> dict[str, Any]:

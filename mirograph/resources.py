@@ -21,6 +21,7 @@ from langchain_core.messages import BaseMessage
 from langchain_core.tools import BaseTool
 
 from mirograph.context import ResearchContext
+from mirograph.deployment import Deployment
 from mirograph.errors import ConfigError
 from mirograph.memory.tokens import TokenCounter, estimate_tokens
 from mirograph.models.resolve import resolve_model
@@ -76,6 +77,17 @@ def _import_module(name: str) -> object:
         return importlib.import_module(name)
 
 
+def operator_settings(settings: ResearchContext, deployment: Deployment) -> ResearchContext:
+    """A served run's settings continued by the operator (the CLI resuming a Studio thread):
+    the deployment's settings filled in, deployed tools named by their `module:attr`."""
+    names = list(settings.tools)
+    for spec in deployment.tools:
+        provided = {t.name for t in import_tools(spec)}
+        if provided & set(names):
+            names = [n for n in names if n not in provided] + [spec]
+    return deployment.fill(settings).replace(tools=tuple(names))
+
+
 @dataclass
 class Resources:
     """Models and tools for runs of one compiled graph."""
@@ -88,8 +100,11 @@ class Resources:
     env: Mapping[str, str] | None = None
     token_counter: TokenCounter | None = None
     """An exact tokenizer for the planner model; None: the offline estimate."""
+    deployment: Deployment | None = None
+    """Set for a served graph: runs' settings are requests, admitted by the deployment
+    (see `mirograph.deployment`); None: the caller is the operator and sets everything."""
     _cache: dict[object, object] = field(default_factory=dict, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     def chat_model(self, settings: ResearchContext, role: Role = "planner") -> BaseChatModel:
         """The model for a role: its own object or string, else the planner's."""
@@ -105,6 +120,7 @@ class Resources:
         }[role]
         if own_object is not None:
             return own_object
+        settings = self.admitted(settings)
         if role != "planner" and not own_spec and self.model is not None:
             return self.model
         spec = own_spec or settings.model
@@ -129,10 +145,32 @@ class Resources:
         """The run's tools by name: the objects given, else those the settings enable."""
         if self.tools is not None:
             return {t.name: t for t in self.tools}
+        settings = self.admitted(settings)
+        if self.deployment is not None:
+            return self._cached(("tools", settings), lambda: self._deployed_tools(settings))
         return self._cached(
             ("tools", settings),
             lambda: {t.name: t for t in self.tool_factory(settings)},
         )
+
+    def admitted(self, settings: ResearchContext) -> ResearchContext:
+        """The settings a run works with: as given, or admitted by the deployment (which
+        raises `ConfigError` before anything is imported, started or sent)."""
+        if self.deployment is None:
+            return settings
+        deployment = self.deployment
+        return self._cached(("admitted", settings), lambda: deployment.admit(settings))  # type: ignore[return-value]
+
+    def _deployed_tools(self, settings: ResearchContext) -> dict[str, BaseTool]:
+        """Built-in tools by name, plus the deployment's imported tools the run names."""
+        assert self.deployment is not None
+        specs = self.deployment.tools
+        imported = self._cached(
+            ("deployed",), lambda: {t.name: t for spec in specs for t in import_tools(spec)}
+        )
+        builtin = settings.replace(tools=tuple(n for n in settings.tools if n not in imported))
+        own = [imported[n] for n in settings.tools if n in imported]  # type: ignore[index]
+        return {t.name: t for t in [*self.tool_factory(builtin), *own]}
 
     def _cached(self, key: object, build: Callable[[], object]):  # type: ignore[no-untyped-def]
         with self._lock:

@@ -16,6 +16,7 @@ verifier   --rejected, rounds left-->     planner
 from __future__ import annotations
 
 import inspect
+import os
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
@@ -27,6 +28,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 
 from mirograph.context import ResearchContext
+from mirograph.deployment import Deployment, RunContext
 from mirograph.memory import TokenCounter
 from mirograph.nodes.executor import executor
 from mirograph.nodes.finalizer import finalizer
@@ -61,6 +63,7 @@ def build_research_graph(
     token_counter: TokenCounter | None = None,
     state_schema: type[Any] = ResearchState,
     name: str = "research",
+    deployment: Deployment | None = None,
     **overrides: Callable[..., Any],
 ) -> CompiledStateGraph:
     """Compile the research graph.
@@ -71,6 +74,8 @@ def build_research_graph(
     Pass a node by name (`planner=my_planner`) to replace it; a replacement that takes a
     `resources` keyword gets the run's `Resources` like the built-in nodes do.
     `state_schema` may extend `ResearchState` with keys of your own nodes.
+    `deployment` makes a graph for serving: each run's context is a request that may set
+    run settings only (see `mirograph.deployment`), and the deployment supplies the rest.
     """
     unknown = set(overrides) - set(NODES)
     if unknown:
@@ -82,10 +87,11 @@ def build_research_graph(
         tools=tools,
         tool_factory=tool_factory,
         token_counter=token_counter,
+        deployment=deployment,
     )
     builder = StateGraph(
         state_schema,
-        context_schema=ResearchContext,
+        context_schema=ResearchContext if deployment is None else RunContext,
         input_schema=InputState,
         output_schema=OutputState,
     )
@@ -108,5 +114,6 @@ def with_resources(function: Callable[..., Any], resources: Resources) -> Callab
     return function
 
 
-graph = build_research_graph()
-"""The graph `langgraph.json` serves: models and tools come from each run's context."""
+graph = build_research_graph(deployment=Deployment.from_env(os.environ))
+"""The graph `langgraph.json` serves: run settings come from each run's context, the
+deployment's (endpoints, keys, imports, MCP, paths) from the server's environment."""

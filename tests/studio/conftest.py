@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import signal
 import socket
@@ -18,6 +19,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +32,7 @@ REPO = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 STARTUP_SECONDS = 90
 TOOL = "tests.fixtures.tools:counted_lookup"
+"""Deployed with `MIROGRAPH_TOOLS`; runs enable it by its name, `counted_lookup`."""
 OFFLINE_ENV = {
     "LANGGRAPH_CLI_NO_ANALYTICS": "1",
     "LANGGRAPH_NO_VERSION_CHECK": "true",
@@ -61,7 +64,12 @@ class Studio:
         return path
 
     def context(self, script: Path, **settings: object) -> dict[str, object]:
-        return {"model": f"scripted:{script}", "tools": [TOOL], "verify": "rules", **settings}
+        return {
+            "model": f"scripted:{script}",
+            "tools": ["counted_lookup"],
+            "verify": "rules",
+            **settings,
+        }
 
     def executed(self) -> list[str]:
         return self.counter.read_text().splitlines() if self.counter.exists() else []
@@ -95,6 +103,9 @@ def server_env(tmp: Path, db: Path, counter: Path, connect_log: Path) -> dict[st
         MIROGRAPH_DB=str(db),
         MIROGRAPH_TEST_COUNTER=str(counter),
         MIROGRAPH_TEST_CONNECT_LOG=str(connect_log),
+        # The deployment: the test tool, and scripted models from this folder only.
+        MIROGRAPH_TOOLS=TOOL,
+        MIROGRAPH_MODELS=f"scripted:{tmp}/*",
         HOME=str(tmp),  # no user config, caches or credentials of the developer
     )
     return env
@@ -128,9 +139,16 @@ def stop(process: subprocess.Popen) -> None:
         process.wait()
 
 
-@pytest.fixture(scope="session")
-def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Studio]:
-    tmp = tmp_path_factory.mktemp("studio")
+@contextmanager
+def serve(
+    tmp: Path,
+    *,
+    isolated: bool,
+    extra_env: dict[str, str] | None = None,
+    sidecars: tuple[list[str], ...] = (),
+) -> Iterator[Studio]:
+    """A running `langgraph dev` on a free port, with its files in `tmp`; `sidecars` are
+    commands started first in the server's network namespace (e.g. capture servers)."""
     db, counter, connect_log, log = (
         tmp / "studio.sqlite",
         tmp / "executions.txt",
@@ -150,15 +168,20 @@ def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Studio]:
         "--config",
         str(REPO / "langgraph.json"),
     ]
-    isolated = can_isolate()
-    if isolated:
-        dev = ["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$@"', "sh", *dev]
+    env = {**server_env(tmp, db, counter, connect_log), **(extra_env or {})}
     processes: list[subprocess.Popen] = []
+    if isolated:
+        started = "".join(f"{shlex.join(command)} & " for command in sidecars)
+        script = f'ip link set lo up || exit 1; {started}exec "$@"'
+        dev = ["unshare", "-n", "sh", "-c", script, "sh", *dev]
+    else:
+        for command in sidecars:
+            processes.append(subprocess.Popen(command, env=env, start_new_session=True))
     with log.open("wb") as log_file:
         server = subprocess.Popen(
             dev,
             cwd=tmp,  # `.langgraph_api/` and friends land in the temporary folder
-            env=server_env(tmp, db, counter, connect_log),
+            env=env,
             stdout=log_file,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -184,3 +207,9 @@ def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Studio]:
         finally:
             for process in reversed(processes):
                 stop(process)
+
+
+@pytest.fixture(scope="session")
+def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Studio]:
+    with serve(tmp_path_factory.mktemp("studio"), isolated=can_isolate()) as server:
+        yield server

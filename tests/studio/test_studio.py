@@ -11,7 +11,7 @@ import sqlite3
 from pathlib import Path
 
 from tests.cli.conftest import cli_env, mirograph
-from tests.studio.conftest import Studio
+from tests.studio.conftest import TOOL, Studio
 
 NODES = ["planner", "executor", "summarizer", "verifier", "finalizer"]
 
@@ -113,7 +113,7 @@ def test_review_pending_in_studio_is_answered_from_the_cli(studio: Studio):
     context = studio.context(studio.script("cli-review", one_call("from-studio")), review="tools")
     client.runs.wait(thread, "research", input={"question": "What is it?"}, context=context)
 
-    env = cli_env(MIROGRAPH_TEST_COUNTER=str(studio.counter))
+    env = cli_env(MIROGRAPH_TEST_COUNTER=str(studio.counter), MIROGRAPH_TOOLS=TOOL)
     args = ["resume", thread, "--db", str(studio.db), "--edit-args", '{"query": "from-cli"}']
     result = mirograph(*args, "--json", env=env)
 
