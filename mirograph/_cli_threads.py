@@ -25,11 +25,22 @@ from mirograph._cli_stops import resume_command
 
 @app.command()
 def threads(db: DbOption = DEFAULT_DB, as_json: JsonOption = False) -> None:
-    """List the threads in the database."""
+    """List the threads in the database.
+
+    status: running (a live runner holds it), waiting for review, paused, interrupted
+    (killed or crashed: resume it), done, exhausted or failed.
+    """
+    from mirograph.status import thread_statuses
+
     with user_errors(), open_existing(db) as saver:
+        infos = saver.list_threads()
+        statuses = thread_statuses(saver, infos)
         rows = [
-            {k: v for k, v in dataclasses.asdict(info).items() if k != "settings"}
-            for info in saver.list_threads()
+            {
+                **{k: v for k, v in dataclasses.asdict(info).items() if k != "settings"},
+                "status": statuses[info.thread_id],
+            }
+            for info in infos
         ]
     if as_json:
         display.print_json(rows)
@@ -48,6 +59,7 @@ def show(
         fail(f"--format must be md or json, not {fmt!r}")
     from mirograph.answers.sources import collect_sources
     from mirograph.graphs.research import build_research_graph
+    from mirograph.status import thread_statuses
 
     with user_errors(), open_existing(db) as saver:
         thread_settings(saver, thread)
@@ -56,10 +68,12 @@ def show(
             .get_state({"configurable": {"thread_id": thread}})
             .values
         )
+        info = saver.get_thread(thread)
+        status = thread_statuses(saver, [info])[thread] if info else "interrupted"
     data = {
         "thread_id": thread,
         "question": values.get("question", ""),
-        "status": values.get("status", "researching"),
+        "status": status,
         "verified": values.get("verified"),
         "answer": values.get("answer", ""),
         "report": values.get("report", ""),

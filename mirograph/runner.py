@@ -22,6 +22,7 @@ from typing import Any
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command, Durability, Interrupt, StateSnapshot
 
+from mirograph.checkpoints.liveness import mark_paused
 from mirograph.checkpoints.saver import MirographSaver
 from mirograph.context import ResearchContext
 from mirograph.errors import InputError
@@ -75,7 +76,7 @@ class RunResult:
     paused: bool
     values: dict[str, Any]
     interrupts: tuple[Interrupt, ...] = ()
-    """Reviews the run waits for (status `interrupted`); answer them with `resume=`."""
+    """Reviews the run waits for (status `waiting for review`); answer them with `resume=`."""
 
     @property
     def interrupted(self) -> bool:
@@ -112,7 +113,7 @@ def run_thread(
                 raise InputError(f"thread {thread_id} exists: continue it with `mirograph resume`")
             if saver is not None:  # stored with the thread: resuming needs only its id
                 saver.set_thread_settings(thread_id, settings.with_absolute_paths().to_dict())
-        return _run(
+        result = _run(
             graph,
             thread_id,
             settings,
@@ -123,6 +124,9 @@ def run_thread(
             resume,
             heartbeat,
         )
+        if result.paused and saver is not None:  # still under the lease: `threads` says paused
+            mark_paused(saver, thread_id)
+        return result
 
 
 def _run(
@@ -183,7 +187,7 @@ def _run(
     if paused:
         status = "paused"
     elif interrupts:
-        status = "interrupted"
+        status = "waiting for review"
     else:
         status = values.get("status", "failed")
     return RunResult(

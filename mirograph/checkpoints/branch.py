@@ -11,6 +11,7 @@ from __future__ import annotations
 from langchain_core.messages import HumanMessage
 
 from mirograph.checkpoints.fork import fork_thread
+from mirograph.checkpoints.liveness import mark_paused
 from mirograph.checkpoints.saver import MirographSaver
 from mirograph.context import ResearchContext
 from mirograph.errors import InputError
@@ -55,6 +56,7 @@ def fork_at(
     )
     saver.set_thread_settings(child, settings.with_absolute_paths().to_dict())
     edit_at_fork(saver, child, note)
+    mark_paused(saver, child)  # ready to resume, nothing running it
     return child
 
 

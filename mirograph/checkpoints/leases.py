@@ -54,6 +54,15 @@ def _alive(pid: int, started: str | None) -> bool:
     return started is None or _process_started(pid) in (None, started)
 
 
+def holder_alive(
+    pid: int, pid_started: str | None, hostname: str, heartbeat_at: float, *, now: float
+) -> bool:
+    """Whether a lease's holder still runs: its process on this host, else a fresh heartbeat."""
+    if hostname == socket.gethostname():
+        return _alive(pid, pid_started)
+    return now - heartbeat_at < STALE_AFTER
+
+
 class Lease:
     """A held lease; release it by leaving the `with` block (or `release()`)."""
 
@@ -79,11 +88,7 @@ class Lease:
             ).fetchone()
             if row is not None:
                 held_owner, held_pid, held_started, held_host, heartbeat = row
-                if held_host == host:
-                    busy = _alive(held_pid, held_started)
-                else:
-                    busy = now - heartbeat < STALE_AFTER
-                if busy:
+                if holder_alive(held_pid, held_started, held_host, heartbeat, now=now):
                     who = f"{held_owner} " if held_owner else ""
                     raise ThreadBusy(
                         f"Thread {thread_id} is being advanced by another runner "

@@ -130,7 +130,7 @@ def test_run_thread_reports_pending_reviews_and_resumes_them():
         checkpointer=InMemorySaver(),
     )
     first = run_thread(graph, thread_id="t", settings=TOOLS, question="What is it?")
-    assert (first.status, first.interrupted, first.paused) == ("interrupted", True, False)
+    assert (first.status, first.interrupted, first.paused) == ("waiting for review", True, False)
     [pending] = first.interrupts
     done = run_thread(graph, thread_id="t", settings=TOOLS, resume={pending.id: "approve"})
     assert (done.status, done.interrupts, executed) == ("done", (), ["a"])
