@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 
 from mirograph import _display as display
-from mirograph.checkpoints import open_checkpointer
+from mirograph.checkpoints import is_database_url, open_checkpointer
 from mirograph.context import ResearchContext
 from mirograph.errors import MirographError, ThreadNotFound
 
 if TYPE_CHECKING:
-    from mirograph.checkpoints import MirographSaver
+    from mirograph.checkpoints import MirographSaver, SaverCore
 
 app = typer.Typer(
     name="mirograph",
@@ -31,10 +31,15 @@ app = typer.Typer(
 )
 
 EXIT_DONE, EXIT_FAILED, EXIT_USAGE, EXIT_PAUSED = 0, 1, 2, 3
-DEFAULT_DB = Path("mirograph.sqlite")
+DEFAULT_DB = "mirograph.sqlite"
 
 DbOption = Annotated[
-    Path, typer.Option("--db", help="SQLite file holding the threads.", envvar="MIROGRAPH_DB")
+    str,
+    typer.Option(
+        "--db",
+        help="SQLite file, or postgresql://USER@HOST/DB, holding the threads.",
+        envvar="MIROGRAPH_DB",
+    ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 
@@ -63,9 +68,9 @@ def user_errors() -> Iterator[None]:
 
 
 @contextmanager
-def open_existing(db: Path) -> Iterator[MirographSaver]:
-    """Open a database that must already exist (reading never creates one)."""
-    if not db.exists():
+def open_existing(db: str | Path) -> Iterator[SaverCore]:
+    """Open a database that must already exist (reading never creates a file)."""
+    if not is_database_url(db) and not Path(db).exists():
         raise ThreadNotFound(f"no database at {db} (run `mirograph run` first or pass --db)")
     with open_checkpointer(db) as saver:
         yield saver

@@ -295,7 +295,7 @@ def execute(
     thread_id: str,
     question: str | None,
     *,
-    db: Path,
+    db: str | Path,
     as_json: bool,
     resume: dict[str, Any] | None = None,
 ) -> RunResult:
@@ -368,7 +368,7 @@ def drain_on_signals(control: RunControl) -> Iterator[RunControl]:
             signal.signal(sig, handler)
 
 
-def finish(result: RunResult, db: Path, *, as_json: bool) -> NoReturn:
+def finish(result: RunResult, db: str | Path, *, as_json: bool) -> NoReturn:
     """Print the outcome and exit with its code."""
     data = {
         "thread_id": result.thread_id,

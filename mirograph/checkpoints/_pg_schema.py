@@ -93,7 +93,8 @@ def connect_error(url: str, exc: Exception) -> DatabaseError:
     text = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
     where = redact(url)
     lowered = str(exc).lower()
-    if "password authentication failed" in lowered or "no password supplied" in lowered:
+    unknown_role = "role" in lowered and "does not exist" in lowered
+    if unknown_role or "password authentication failed" in lowered or "password" in lowered:
         return DatabaseError(f"PostgreSQL at {where} refused the credentials ({text}).")
     if "does not exist" in lowered and "database" in lowered:
         return DatabaseError(f"PostgreSQL at {where}: {text} (create it with createdb).")

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from mirograph import _display as display
-from mirograph.checkpoints import open_checkpointer
+from mirograph.checkpoints import is_database_url, open_checkpointer
 from mirograph.context import ResearchContext, VerifyMode
 from mirograph.errors import InputError, MirographError, ThreadNotFound
 from mirograph.eval.data import DataFormat, detect_format, load_tasks, parse_fields, read_rows
@@ -161,11 +161,13 @@ def _judge_kind(kind: str) -> JudgeKind:
 def export_command(
     thread: Annotated[str, typer.Argument(help="The thread to export.")],
     db: Annotated[
-        Path,
+        str,
         typer.Option(
-            "--db", help="SQLite file (an eval's DIR/eval.sqlite).", envvar="MIROGRAPH_DB"
+            "--db",
+            help="SQLite file (an eval's DIR/eval.sqlite) or postgresql:// URL.",
+            envvar="MIROGRAPH_DB",
         ),
-    ] = Path("mirograph.sqlite"),
+    ] = "mirograph.sqlite",
     fmt: Annotated[str, typer.Option("--format", help="json or chatml.")] = "json",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to a file.")] = None,
 ) -> None:
@@ -175,7 +177,7 @@ def export_command(
     try:
         if fmt not in ("json", "chatml"):
             raise InputError(f"--format must be json or chatml, not {fmt!r}")
-        if not db.exists():
+        if not is_database_url(db) and not Path(db).exists():
             raise ThreadNotFound(f"no database at {db} (pass --db)")
         with open_checkpointer(db) as saver:
             data = export_thread(saver, thread, fmt)  # type: ignore[arg-type]
