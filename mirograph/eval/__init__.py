@@ -29,7 +29,7 @@ _EXPORTS = {
     "summarize": "results",
     "arun_eval": "runner",
     "run_eval": "runner",
-    "thread_id_for": "runner",
+    "thread_id_for": "unit",
     "fork_point": "scaling",
     "scaling_curve": "scaling",
 }
@@ -39,8 +39,9 @@ if TYPE_CHECKING:
     from mirograph.eval.export import export_thread
     from mirograph.eval.judges import Judge, Verdict, exact_match, normalize
     from mirograph.eval.results import EvalReport, pass_at_k, print_summary, summarize
-    from mirograph.eval.runner import arun_eval, run_eval, thread_id_for
+    from mirograph.eval.runner import arun_eval, run_eval
     from mirograph.eval.scaling import fork_point, scaling_curve
+    from mirograph.eval.unit import thread_id_for
 
 __all__ = [
     "EvalReport",

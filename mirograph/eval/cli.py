@@ -24,6 +24,7 @@ from mirograph.eval.data import DataFormat, detect_format, load_tasks, parse_fie
 
 if TYPE_CHECKING:
     from mirograph.eval.judges import JudgeKind
+    from mirograph.eval.runner import Engine
 
 EXIT_USAGE, EXIT_INTERRUPTED = 2, 3
 
@@ -47,6 +48,21 @@ def parse_budgets(text: str) -> list[int]:
 def eval_command(
     data: Annotated[Path, typer.Argument(help="Tasks: JSONL, JSON or CSV.")],
     out: Annotated[Path, typer.Option("--out", help="Folder for eval.sqlite and results.")],
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="Database for threads and results (postgresql://...); default OUT/eval.sqlite.",
+            envvar="MIROGRAPH_DB",
+        ),
+    ] = None,
+    engine: Annotated[
+        str, typer.Option(help="local (asyncio, default) or ray (needs a postgresql:// --db).")
+    ] = "local",
+    workers: Annotated[int, typer.Option(min=1, help="Ray actors (--engine ray).")] = 2,
+    ray_address: Annotated[
+        str | None, typer.Option(help="An existing Ray cluster (default: start a local one).")
+    ] = None,
     model: Annotated[
         str,
         typer.Option(
@@ -132,6 +148,10 @@ def eval_command(
             requests_per_second=rps,
             prices=load_prices(prices),
             show_progress=True,
+            db=db,
+            engine=_engine(engine),
+            workers=workers,
+            ray_address=ray_address,
         )
         report = asyncio.run(coroutine)
     except MirographError as exc:
@@ -150,6 +170,12 @@ def resume_line() -> str:
     (the model, budgets, judge), so pasting it continues the same eval."""
     args = sys.argv[1:]
     return shlex.join(["mirograph", *args, *([] if "--resume" in args else ["--resume"])])
+
+
+def _engine(engine: str) -> Engine:
+    if engine not in ("local", "ray"):
+        raise InputError(f"unknown --engine {engine!r}: use local or ray")
+    return engine  # type: ignore[return-value]
 
 
 def _judge_kind(kind: str) -> JudgeKind:

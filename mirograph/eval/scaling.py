@@ -24,7 +24,7 @@ from mirograph.eval.progress import EvalProgress
 from mirograph.runner import thread_config, unfinished
 
 if TYPE_CHECKING:
-    from mirograph.eval.runner import EvalRun
+    from mirograph.eval.unit import EvalRun
 
 ANSWER_NOW = "the tool-call budget of {budget} calls is spent"
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from mirograph.checkpoints import MirographSaver
+from mirograph.checkpoints._schema import connect
 from mirograph.eval import Judge, Task, exact_match, normalize
 from mirograph.eval.judges import load_judge_prompt
 from mirograph.eval.store import EvalStore
@@ -49,7 +51,7 @@ async def test_judge_model_decides_what_exact_match_cannot():
 
 
 async def test_verdicts_are_cached_per_task_and_answer(tmp_path):
-    store = EvalStore(tmp_path / "eval.sqlite")
+    store = EvalStore(MirographSaver(connect(tmp_path / "eval.sqlite")))
     model = ScriptedChatModel(policy=lambda m: {"reasoning": "r", "verdict": "incorrect"})
     judge = Judge(model, cache=store)
     first = await judge.agrade(TASK, "Mount Orla")
@@ -78,7 +80,7 @@ async def test_browsecomp_judge_grades_a_or_b():
 
 
 async def test_a_failing_judge_is_recorded_not_cached(tmp_path):
-    store = EvalStore(tmp_path / "eval.sqlite")
+    store = EvalStore(MirographSaver(connect(tmp_path / "eval.sqlite")))
     model = ScriptedChatModel(responses=[])  # exhausted at the first call
     verdict = await Judge(model, cache=store).agrade(TASK, "Mount Orla")
     assert (verdict.correct, verdict.method) == (False, "error")
