@@ -84,6 +84,13 @@ class ResearchContext:
     max_tool_result_chars: Annotated[
         int, _doc("Tool result limit", "Longer tool results are truncated with a marker.")
     ] = 100_000
+    max_ai_turn_chars: Annotated[
+        int,
+        _doc(
+            "Old AI turn limit",
+            "AI turns older than the K most recent are shortened past this in the view; -1: never.",
+        ),
+    ] = 20_000
     context_window_tokens: Annotated[
         int, _doc("Context window", "Tokens the planner model accepts.")
     ] = 262_144
@@ -188,6 +195,7 @@ _RANGES: dict[str, tuple[float | None, float | None, str]] = {
     "max_wall_seconds": (0, None, "a number >= 0 (0: no limit)"),
     "keep_tool_results": (-1, None, "an integer >= -1 (-1: keep all)"),
     "max_tool_result_chars": (1, None, "an integer >= 1"),
+    "max_ai_turn_chars": (-1, None, "an integer >= -1 (-1: never shorten)"),
     "context_window_tokens": (1, None, "an integer >= 1"),
     "summarize_at": (0, 1, "a fraction in (0, 1]"),
     "max_verifications": (0, None, "an integer >= 0"),

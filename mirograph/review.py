@@ -25,8 +25,10 @@ import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, ToolCall, ToolMessage
+from langchain_core.messages import AnyMessage, HumanMessage, ToolCall, ToolMessage
 from langgraph.types import interrupt
+
+from mirograph.transcript import candidate_answer
 
 ToolAction = Literal["approve", "edit", "reject"]
 AnswerAction = Literal["approve", "feedback"]
@@ -162,8 +164,7 @@ def mark_edited(message: ToolMessage, args: dict[str, Any]) -> ToolMessage:
 def answer_review(messages: list[AnyMessage]) -> dict[str, Any] | None:
     """Review the candidate answer (the last AI message): None to go on verifying it, or
     the update that sends the reviewer's feedback back to the planner."""
-    candidate = next((m for m in reversed(messages) if isinstance(m, AIMessage)), None)
-    decision = review_answer(str(candidate.text) if candidate is not None else "")
+    decision = review_answer(candidate_answer(messages))
     if decision.action == "approve":
         return None
     return {

@@ -11,6 +11,9 @@ sources agree on what a call is, which number it has and which result answers it
   ran and succeeded;
 - a result belongs to the nearest earlier call with its id.
 
+Every model reply enters the transcript through `normalize_reply`, so whatever a provider
+sends, the stored transcript is valid on every provider's wire (see its docstring).
+
 Nothing here imports from the rest of mirograph except `text`; nothing here does I/O.
 """
 
@@ -22,21 +25,34 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, AnyMessage, ToolMessage
 
+from mirograph.text import strip_think
+
 __all__ = [
+    "MAX_EMPTY_REPLIES",
     "MISSING",
+    "WRITTEN_TEXT",
     "call_ids",
     "call_key",
     "call_steps",
     "candidate_answer",
+    "is_empty_reply",
     "last_ai",
+    "normalize_reply",
     "paired",
     "planned_calls",
     "previous_calls",
     "tool_results",
+    "turn_text",
 ]
 
 MISSING = "No result: this tool call did not run."
 """The stand-in result of a call that has none (yet) where a provider needs one."""
+MAX_EMPTY_REPLIES = 3
+"""Empty replies (no text, no call) in a row before a node stops asking: a glitch of the
+model or server is asked again, never taken as an answer."""
+WRITTEN_TEXT = "mirothinker_text"
+"""`additional_kwargs` key holding the text an AI turn is sent back to the model as
+(text protocols: the reply exactly as written, call blocks included)."""
 
 
 def invalid_call_id(n: int) -> str:
@@ -156,4 +172,77 @@ def last_ai(messages: Sequence[AnyMessage]) -> AIMessage | None:
 def candidate_answer(messages: Sequence[AnyMessage]) -> str:
     """The text of the last AI message: the planner's reply without tool calls."""
     message = last_ai(messages)
-    return str(message.text) if message is not None else ""
+    return turn_text(message) if message is not None else ""
+
+
+def turn_text(message: AnyMessage) -> str:
+    """A message's text as one string, the same for every provider's content shape.
+
+    String content as it is; list content as its text blocks in order, with reasoning
+    blocks (`reasoning`, `thinking`) as `<think>…</think>`, so answers, summaries and the
+    view treat a provider's reasoning blocks like a model's `<think>` text. Other blocks
+    (images, signatures) have no text.
+    """
+    content = message.content
+    if isinstance(content, str):
+        return content
+    parts: list[str] = []
+    for block in content:
+        if isinstance(block, str):
+            parts.append(block)
+        elif isinstance(block, dict) and block.get("type") == "text":
+            parts.append(str(block.get("text") or ""))
+        elif isinstance(block, dict) and block.get("type") in ("reasoning", "thinking"):
+            inner = block.get("reasoning") or block.get("thinking") or ""
+            if isinstance(inner, str) and inner.strip():
+                parts.append(f"<think>{inner}</think>")
+    return "".join(parts)
+
+
+def is_empty_reply(message: AIMessage) -> bool:
+    """No call and no visible text (thoughts alone are not an answer): a glitch to retry."""
+    return not planned_calls(message) and not strip_think(turn_text(message))
+
+
+def normalize_reply(reply: AIMessage, messages: Sequence[AnyMessage]) -> AIMessage:
+    """The reply as it may enter a thread holding `messages`.
+
+    - every call, parsed or not, has a non-empty id unique in the thread: the provider's
+      id where it is unique (the next request must echo it), else `call_mg<N>` with N the
+      call's number in the run; so each call gets exactly one result;
+    - the message id is unique in the thread (`<id>~2`, `~3`… on a clash), so the reply
+      can never replace an earlier turn through `add_messages`;
+    - content (string or blocks, reasoning included) is kept as the provider sent it.
+
+    Returns `reply` itself when nothing needed fixing.
+    """
+    taken = {i for m in messages if isinstance(m, AIMessage) for i in call_ids(m)}
+    taken |= {m.tool_call_id for m in messages if isinstance(m, ToolMessage)}
+    number = sum(len(call_ids(m)) for m in messages if isinstance(m, AIMessage))
+
+    def unique(call_id: object) -> str:
+        nonlocal number
+        number += 1
+        if not isinstance(call_id, str) or not call_id or call_id in taken:
+            call_id = _unused(f"call_mg{number}", taken)
+        taken.add(call_id)
+        return call_id
+
+    calls = [{**c, "id": unique(c.get("id"))} for c in reply.tool_calls]
+    invalid = [{**c, "id": unique(c.get("id"))} for c in reply.invalid_tool_calls]
+    message_ids = {m.id for m in messages if m.id}
+    new_id = _unused(reply.id, message_ids, sep="~") if reply.id in message_ids else reply.id
+    if new_id == reply.id and calls == reply.tool_calls and invalid == reply.invalid_tool_calls:
+        return reply
+    fixed = {"tool_calls": calls, "invalid_tool_calls": invalid, "id": new_id}
+    return reply.model_copy(update=fixed)
+
+
+def _unused(base: str | None, taken: set[str], sep: str = "_") -> str:
+    """`base`, or `base<sep>2`, `base<sep>3`… whichever is not taken yet."""
+    assert base is not None
+    candidate, n = base, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{base}{sep}{n}"
+    return candidate

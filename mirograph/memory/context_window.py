@@ -1,8 +1,10 @@
 """The context view: what the planner model sees of an unbounded transcript.
 
 Follows MiroThinker's recency-based retention: only the K most recent tool results are
-shown in full, older ones become a one-line stub, while every thought and tool call is
-kept. Tool results were already truncated at ingestion. The view is a pure function of
+shown in full, older ones become a one-line stub, while every tool call is kept. AI turns
+are bounded like tool results: one older than the K most recent whose text passes
+`max_ai_turn_chars` (a 16K-token `<think>`) is shown as its head and tail around a marker.
+Tool results were already truncated at ingestion. The view is a pure function of
 (state, settings): it never mutates the stored, lossless transcript.
 """
 
@@ -12,6 +14,7 @@ import datetime as _dt
 from collections.abc import Sequence
 
 from langchain_core.messages import (
+    AIMessage,
     AnyMessage,
     BaseMessage,
     HumanMessage,
@@ -21,7 +24,7 @@ from langchain_core.messages import (
 
 from mirograph.context import ResearchContext
 from mirograph.memory.tokens import TokenCounter, estimate_tokens
-from mirograph.memory.transcript_index import OMITTED, index_for, stub
+from mirograph.memory.transcript_index import OMITTED, SHORTENED, index_for, shorten_turn, stub
 from mirograph.prompts import load_prompt
 from mirograph.state import ResearchState
 
@@ -30,6 +33,7 @@ SUMMARY_HEADER = "Summary of the research so far (older turns were folded into i
 
 __all__ = [
     "OMITTED",
+    "SHORTENED",
     "SUMMARY_HEADER",
     "TRUNCATED",
     "TokenCounter",
@@ -38,6 +42,7 @@ __all__ = [
     "count_view_tokens",
     "estimate_tokens",
     "format_instructions",
+    "shorten_old_turns",
     "stub_old_results",
     "summary_start",
     "system_prompt",
@@ -98,7 +103,8 @@ def context_view(
 ) -> list[BaseMessage]:
     """System prompt, task, running summary, then the recent transcript with old results stubbed.
 
-    Equal to `[*head, *stub_old_results(paired(messages[start:]), K)]`, computed from the
+    Equal to `[*head, *shorten_old_turns(stub_old_results(paired(messages[start:]), K), K,
+    max_ai_turn_chars)]`, computed from the
     transcript's `TranscriptIndex` in time proportional to the messages added since the
     last view, not to the transcript.
     """
@@ -118,7 +124,9 @@ def view_with_tokens(
     tokens = estimate_tokens(view)
     if len(messages) > 1:
         start = summary_start(messages, state.get("summary_upto", 0))
-        tail, tail_tokens = index_for(messages).window(start, settings.keep_tool_results)
+        tail, tail_tokens = index_for(messages).window(
+            start, settings.keep_tool_results, settings.max_ai_turn_chars
+        )
         view.extend(tail)
         tokens += tail_tokens
     return view, tokens
@@ -143,3 +151,13 @@ def stub_old_results(messages: Sequence[AnyMessage], keep: int) -> list[AnyMessa
         stub(m.tool_call_id, m.name, m.id, m.status) if i in stale else m
         for i, m in enumerate(messages)
     ]
+
+
+def shorten_old_turns(messages: Sequence[AnyMessage], keep: int, limit: int) -> list[AnyMessage]:
+    """Shorten the text of AI turns older than the `keep` most recent (at least the last
+    one stays whole) to `limit` characters; calls stay. keep=-1 or limit=-1: unchanged."""
+    if keep < 0 or limit < 0:
+        return list(messages)
+    positions = [i for i, m in enumerate(messages) if isinstance(m, AIMessage)]
+    old = set(positions[: max(0, len(positions) - max(1, keep))])
+    return [shorten_turn(m, limit) if i in old else m for i, m in enumerate(messages)]

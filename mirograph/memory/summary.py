@@ -19,7 +19,7 @@ from mirograph.memory.context_window import TRUNCATED
 from mirograph.memory.tokens import TokenCounter, clip_to_tokens, estimate_text_tokens
 from mirograph.prompts import load_prompt
 from mirograph.text import strip_think
-from mirograph.transcript import call_ids
+from mirograph.transcript import call_ids, turn_text
 
 MIN_CHUNK_TOKENS = 64
 """Below this, a summarizer call would spend the window on instructions, not content."""
@@ -172,4 +172,4 @@ def _prompt(question: str, previous: str, transcript: str, budget: SummaryBudget
 
 
 def _text(message: AnyMessage) -> str:
-    return message.content if isinstance(message.content, str) else str(message.text)
+    return turn_text(message)

@@ -10,7 +10,9 @@ once, when it first sees it, and keeps:
   every result replaced by its stub, so a view is two slices of those lists;
 - the offline token estimate of each entry, summed into prefix sums, so the view's
   estimate is a few subtractions;
-- call numbers and the earliest successful call of each repeat key.
+- call numbers and the earliest successful call of each repeat key;
+- the text length of each AI turn, so the older long ones are shortened in the view
+  (`shorten_turn`) without looking at the others.
 
 An index serves one transcript as it grows. `index_for(messages)` finds the index whose
 messages are a prefix of `messages` (compared by identity, at C speed) and extends it
@@ -32,9 +34,10 @@ from functools import lru_cache
 from langchain_core.messages import AIMessage, AnyMessage, ToolMessage
 
 from mirograph.memory.tokens import estimate_tokens
-from mirograph.transcript import MISSING, call_ids, call_key
+from mirograph.transcript import MISSING, WRITTEN_TEXT, call_ids, call_key, turn_text
 
 OMITTED = "Tool result is omitted to save tokens."
+SHORTENED = "[Older turn shortened in the view]"
 KEEP_INDEXES = 8
 """Indexes kept at once (one per live transcript: threads served by one process)."""
 
@@ -43,6 +46,21 @@ KEEP_INDEXES = 8
 def stub(tool_call_id: str, name: str | None, id: str | None, status: str) -> ToolMessage:
     """The stand-in of an old result; cached, as every view rebuilds the same stubs."""
     return ToolMessage(content=OMITTED, tool_call_id=tool_call_id, name=name, id=id, status=status)
+
+
+def shorten_turn(message: AnyMessage, limit: int) -> AnyMessage:
+    """An AI turn whose text passes `limit` characters as its head and tail around a
+    marker, calls kept; shorter turns as they are."""
+    text = turn_text(message)
+    if len(text) <= limit:
+        return message
+    head, tail = text[: limit - limit // 2], text[len(text) - limit // 2 :]
+    marker = f"{SHORTENED} (showing {limit} of {len(text)} characters)"
+    # The text as written (text protocols) would bring the whole turn back: drop it, so
+    # the turn is rendered from this content and its calls.
+    extra = {k: v for k, v in message.additional_kwargs.items() if k != WRITTEN_TEXT}
+    content = f"{head}\n{marker}\n{tail}"
+    return message.model_copy(update={"content": content, "additional_kwargs": extra})
 
 
 def _stub_of(message: ToolMessage) -> ToolMessage:
@@ -79,6 +97,10 @@ class TranscriptIndex:
         self._calls_by_id: dict[str, list[tuple[int, str]]] = {}
         self._ok: set[str] = set()
         self._order = 0
+        self._ai_pos: list[int] = []  # positions of AI turns in `paired`, ascending
+        self._ai_len: list[int] = []  # their text lengths
+        self._long: dict[int, tuple[int, list[int]]] = {}  # limit -> (scanned, AI turns past it)
+        self._short: dict[tuple[int, int], tuple[AnyMessage, int]] = {}  # shortened, token delta
 
     def extend(self, messages: Sequence[AnyMessage]) -> None:
         """Read the messages past those already read."""
@@ -92,6 +114,8 @@ class TranscriptIndex:
             self._turn_pos.append(len(self.paired))
             self._append(message, message)
             if isinstance(message, AIMessage):
+                self._ai_pos.append(len(self.paired) - 1)
+                self._ai_len.append(len(turn_text(message)))
                 self._calls(index, message)
 
     def _append(self, full: AnyMessage, stubbed: AnyMessage) -> None:
@@ -146,8 +170,9 @@ class TranscriptIndex:
             self._repeat_order[key] = order
             self.repeats[key] = self.steps[call_id]
 
-    def window(self, start: int, keep: int) -> tuple[list[AnyMessage], int]:
-        """`stub_old_results(paired(messages[start:]), keep)` and its offline estimate."""
+    def window(self, start: int, keep: int, limit: int = -1) -> tuple[list[AnyMessage], int]:
+        """`shorten_old_turns(stub_old_results(paired(messages[start:]), keep), keep, limit)`
+        and its offline estimate."""
         k = bisect_left(self._turn_index, start)
         begin = self._turn_pos[k] if k < len(self._turn_pos) else len(self.paired)
         tools = len(self._tool_pos) - bisect_left(self._tool_pos, begin)
@@ -161,7 +186,28 @@ class TranscriptIndex:
         view = self.stubbed[begin:split] + self.paired[split:]
         tokens = self._sum_stub[split] - self._sum_stub[begin]
         tokens += self._sum_full[-1] - self._sum_full[split]
-        return view, tokens
+        return view, tokens + self._shorten(view, begin, keep, limit)
+
+    def _shorten(self, view: list[AnyMessage], begin: int, keep: int, limit: int) -> int:
+        """Shorten, in `view` (from `begin` of `paired`), the AI turns older than the `keep`
+        most recent (the last one always stays) past `limit`; the change of the estimate."""
+        if keep < 0 or limit < 0:
+            return 0
+        first = bisect_left(self._ai_pos, begin)
+        last = len(self._ai_pos) - max(1, keep)
+        scanned, long = self._long.get(limit, (0, []))
+        long += [j for j in range(scanned, len(self._ai_len)) if self._ai_len[j] > limit]
+        self._long[limit] = (len(self._ai_len), long)
+        delta = 0
+        for j in long[bisect_left(long, first) : bisect_left(long, max(first, last))]:
+            position = self._ai_pos[j]
+            if (position, limit) not in self._short:
+                short = shorten_turn(self.paired[position], limit)
+                self._short[position, limit] = (short, _tokens(short) - self._tok_full[position])
+            short, change = self._short[position, limit]
+            view[position - begin] = short
+            delta += change
+        return delta
 
     def _sums(self) -> None:
         """Extend the prefix sums over entries added or replaced since the last view."""

@@ -24,7 +24,9 @@ from langchain_core.messages import (
     ToolMessage,
 )
 
-PROTOCOL_TEXT = "mirothinker_text"
+from mirograph.transcript import WRITTEN_TEXT
+
+PROTOCOL_TEXT = WRITTEN_TEXT
 """`additional_kwargs` key holding the text an AI turn is sent back to the model as."""
 
 

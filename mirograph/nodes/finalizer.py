@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, HumanMessage
 from langgraph.runtime import Runtime
 
 from mirograph.answers.report import final_outputs
@@ -21,7 +23,13 @@ from mirograph.models.overflow import is_context_overflow
 from mirograph.progress import emit_progress
 from mirograph.resources import Resources
 from mirograph.state import ResearchState
-from mirograph.transcript import candidate_answer
+from mirograph.transcript import (
+    MAX_EMPTY_REPLIES,
+    candidate_answer,
+    is_empty_reply,
+    normalize_reply,
+    turn_text,
+)
 
 
 def finalizer(
@@ -34,19 +42,12 @@ def finalizer(
     if reason:
         emit_progress(runtime, state, "finalizer", f"answering now: {reason}")
         prompt = answer_now_prompt(settings, reason)
-        model = resources.chat_model(settings, "planner")
-        try:
-            reply = model.invoke([*context_view(state, settings), prompt])
-        except Exception as exc:  # only "prompt too long" is retried; everything else raises
-            if not is_context_overflow(exc):
-                raise
-            # Window full: answer from the thoughts and calls, every tool result stubbed.
-            stubbed = settings.replace(keep_tool_results=0)
-            reply = model.invoke([*context_view(state, stubbed), prompt])
-        # No tools in "answer now": drop stray calls, keep usage for token accounting.
-        reply = reply.model_copy(update={"tool_calls": [], "invalid_tool_calls": []})
-        update["messages"] = [prompt, reply]
-        text = str(reply.text)
+        reply = answer_now(state, settings, resources.chat_model(settings, "planner"), prompt)
+        update["messages"] = [prompt] if reply is None else [prompt, reply]
+        text = turn_text(reply) if reply is not None else ""
+        if reply is None:
+            detail = f"no answer: {MAX_EMPTY_REPLIES} empty replies in a row"
+            update["activity"] = {"node": "finalizer", "detail": detail}
     else:
         text = candidate_answer(state.get("messages", []))
     # Sources come from the transcript (never a side list), so forks and resumes are exact.
@@ -55,3 +56,26 @@ def finalizer(
     answer = update["answer"]
     update["status"] = ("exhausted" if reason else "done") if answer else "failed"
     return update
+
+
+def answer_now(
+    state: ResearchState, settings: ResearchContext, model: BaseChatModel, prompt: HumanMessage
+) -> AIMessage | None:
+    """The model's answer without tools, normalized; None after `MAX_EMPTY_REPLIES` replies
+    without text in a row (calls are dropped: there are no tools to run)."""
+    view = context_view(state, settings)
+    for _attempt in range(MAX_EMPTY_REPLIES):
+        try:
+            reply = model.invoke([*view, prompt])
+        except Exception as exc:  # only "prompt too long" is retried; everything else raises
+            if not is_context_overflow(exc) or settings.keep_tool_results == 0:
+                raise
+            # Window full: answer from the thoughts and calls, every tool result stubbed.
+            settings = settings.replace(keep_tool_results=0)
+            view = context_view(state, settings)
+            reply = model.invoke([*view, prompt])
+        # No tools in "answer now": drop stray calls, keep usage for token accounting.
+        reply = reply.model_copy(update={"tool_calls": [], "invalid_tool_calls": []})
+        if not is_empty_reply(reply):
+            return normalize_reply(reply, [*state.get("messages", []), prompt])
+    return None

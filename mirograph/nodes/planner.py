@@ -4,14 +4,21 @@ Tool calls go to the executor, one `Send` task per call, as long as the tool-cal
 allows; calls beyond the budget get a "not run" result so the transcript stays valid for
 every provider. A request for tools once the budget is spent goes to "answer now"; a reply
 without tool calls is a candidate answer for the verifier.
+
+Every reply enters the transcript through `transcript.normalize_reply` (unique call and
+message ids, whatever the provider sent). An empty reply (no text, no call) is asked again,
+up to `MAX_EMPTY_REPLIES` in a row; after that the run answers now, saying why.
 """
 
 from __future__ import annotations
 
+import logging
 import time
+from dataclasses import dataclass
 from typing import Any, Literal
 
-from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, ToolMessage
+from langchain_core.messages import AIMessage, AnyMessage, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.runnables import Runnable
 from langgraph.runtime import Runtime
 from langgraph.types import Command, Send
 
@@ -22,10 +29,38 @@ from mirograph.models.overflow import is_context_overflow
 from mirograph.progress import emit_progress
 from mirograph.resources import Resources
 from mirograph.state import ResearchState, ToolTask
-from mirograph.transcript import call_key, planned_calls
+from mirograph.transcript import (
+    MAX_EMPTY_REPLIES,
+    call_key,
+    is_empty_reply,
+    normalize_reply,
+    planned_calls,
+)
+
+log = logging.getLogger(__name__)
 
 FINISHED = ("done", "exhausted", "failed")
 BUDGET_SPENT = "Not run: the tool-call budget of {budget} calls is spent."
+
+
+@dataclass(frozen=True)
+class _Turn:
+    """What every route of one planner step writes: the new messages and the run clock."""
+
+    new: list[AnyMessage]
+    started: float
+    fresh: dict[str, Any]
+    """Per-run counters reset when a finished thread gets a follow-up question."""
+
+    @classmethod
+    def of(cls, state: ResearchState) -> _Turn:
+        # A finished thread given a new question (a follow-up in Studio) starts a new run:
+        # the question joins the transcript and the per-run counters start again.
+        new_run = state.get("status") in FINISHED
+        started = time.time() if new_run else (state.get("started_at") or time.time())
+        fresh: dict[str, Any] = {"answer_now": "", "verifications": 0} if new_run else {}
+        ask = not state.get("messages") or new_run
+        return cls([HumanMessage(content=state["question"])] if ask else [], started, fresh)
 
 
 def planner(
@@ -33,52 +68,27 @@ def planner(
 ) -> Command[Literal["executor", "verifier", "finalizer"]]:
     """Ask the model for the next step and route to tools, verification or "answer now"."""
     settings = runtime.context
-    new: list[AnyMessage] = []
-    # A finished thread given a new question (a follow-up in Studio) starts a new run:
-    # the question joins the transcript and the per-run counters start again.
-    new_run = state.get("status") in FINISHED
-    started = time.time() if new_run else (state.get("started_at") or time.time())
-    fresh: dict[str, Any] = {"answer_now": "", "verifications": 0} if new_run else {}
-    if not state.get("messages") or new_run:
-        new.append(HumanMessage(content=state["question"]))
-    view = context_view({**state, "messages": [*state.get("messages", []), *new]}, settings)
+    turn = _Turn.of(state)
+    thread = [*state.get("messages", []), *turn.new]
+    view = context_view({**state, "messages": thread}, settings)
     tools = resources.tools_for(settings)
     model = resources.chat_model(settings, "planner")
     emit_progress(runtime, state, "planner", "thinking")
     try:
-        response = (model.bind_tools(list(tools.values())) if tools else model).invoke(view)
+        response = ask(model.bind_tools(list(tools.values())) if tools else model, view, thread)
     except Exception as exc:  # only the provider's "prompt too long" is handled; rest raises
         if not is_context_overflow(exc):
             raise
-        return Command(
-            update={
-                "messages": new,
-                "started_at": started,
-                "answer_now": "the context window is full",
-                "activity": {"node": "planner", "detail": "context window full"},
-            },
-            goto="finalizer",
-        )
-    assert isinstance(response, AIMessage), f"planner model returned {type(response).__name__}"
-    new.append(response)
-
+        return _answer_now(turn, turn.new, "the context window is full", "context window full")
+    if response is None:
+        reason = f"the model sent {MAX_EMPTY_REPLIES} empty replies in a row"
+        return _answer_now(turn, turn.new, reason, "empty replies")
     calls = planned_calls(response)
     if not calls:
-        return Command(
-            update={
-                **fresh,
-                "messages": new,
-                "started_at": started,
-                "status": "verifying",
-                "activity": {"node": "planner", "detail": "answered"},
-            },
-            goto="verifier",
-        )
-
+        update = {"status": "verifying", "activity": {"node": "planner", "detail": "answered"}}
+        return Command(update={**_written(turn, response), **update}, goto="verifier")
     used = state.get("tool_calls_used", 0)
-    fits = max(0, settings.max_tool_calls - used)
-    spent = BUDGET_SPENT.format(budget=settings.max_tool_calls)
-    reason = _budget_spent(settings, used, started)
+    reason = _budget_spent(settings, used, turn.started)
     if reason:
         skipped = [
             ToolMessage(
@@ -86,29 +96,51 @@ def planner(
             )
             for c in calls
         ]
-        return Command(
-            update={
-                "messages": [*new, *skipped],
-                "answer_now": reason,
-                "started_at": started,
-                "activity": {"node": "planner", "detail": "budget spent"},
-            },
-            goto="finalizer",
-        )
+        return _answer_now(turn, [*turn.new, response, *skipped], reason, "budget spent")
+    fits = max(0, settings.max_tool_calls - used)
     seen = repeated_calls(state.get("messages", []))
     tasks = [_task(call, used + n + 1, seen) for n, call in enumerate(calls[:fits])]
     # Calls past the budget still need a result, in call order: the executor returns it.
-    tasks += [_task({**call, "skipped": spent}, 0, {}) for call in calls[fits:]]
+    spent = BUDGET_SPENT.format(budget=settings.max_tool_calls)
+    tasks += [_task(call, 0, {}, skipped=spent) for call in calls[fits:]]
+    detail = ", ".join(c["name"] for c in calls[:fits])
+    update = {"status": "researching", "activity": {"node": "planner", "detail": detail}}
     return Command(
-        update={
-            **fresh,
-            "messages": new,
-            "started_at": started,
-            "status": "researching",
-            "activity": {"node": "planner", "detail": ", ".join(c["name"] for c in calls[:fits])},
-        },
+        update={**_written(turn, response), **update},
         goto=[Send("executor", task) for task in tasks],
     )
+
+
+def ask(model: Runnable, view: list[BaseMessage], thread: list[AnyMessage]) -> AIMessage | None:
+    """The model's reply, normalized for `thread`; None after `MAX_EMPTY_REPLIES` empty ones.
+
+    An empty reply (no text, no call) is a glitch of the model or server, not an answer:
+    it is asked again with the same view, and never enters the transcript.
+    """
+    for attempt in range(1, MAX_EMPTY_REPLIES + 1):
+        reply = model.invoke(view)
+        assert isinstance(reply, AIMessage), f"planner model returned {type(reply).__name__}"
+        if not is_empty_reply(reply):
+            if attempt > 1:
+                metadata = {**reply.response_metadata, "empty_replies_before": attempt - 1}
+                reply = reply.model_copy(update={"response_metadata": metadata})
+            return normalize_reply(reply, thread)
+        log.warning("planner: empty reply %d/%d, asking again", attempt, MAX_EMPTY_REPLIES)
+    return None
+
+
+def _written(turn: _Turn, response: AIMessage) -> dict[str, Any]:
+    return {**turn.fresh, "messages": [*turn.new, response], "started_at": turn.started}
+
+
+def _answer_now(turn: _Turn, messages: list[AnyMessage], reason: str, detail: str) -> Command:
+    update = {
+        "messages": messages,
+        "started_at": turn.started,
+        "answer_now": reason,
+        "activity": {"node": "planner", "detail": detail},
+    }
+    return Command(update=update, goto="finalizer")
 
 
 def _budget_spent(settings: ResearchContext, used: int, started: float) -> str:
@@ -120,13 +152,14 @@ def _budget_spent(settings: ResearchContext, used: int, started: float) -> str:
     return ""
 
 
-def _task(call: dict[str, Any], step: int, seen: dict[str, int]) -> ToolTask:
+def _task(call: dict[str, Any], step: int, seen: dict[str, int], skipped: str = "") -> ToolTask:
+    """The executor's input for one call; `error` set when the call must not run."""
     task: ToolTask = {
         "tool_call": {k: call[k] for k in ("name", "args", "id", "type")},
         "step": step,
     }
-    if call.get("skipped"):
-        task["error"] = call["skipped"]
+    if skipped:
+        task["error"] = skipped
     elif call.get("error"):
         task["error"] = f"Error: invalid arguments for {call['name']}: {call['error']}"
     elif (earlier := seen.get(call_key(call["name"], call["args"]))) is not None:

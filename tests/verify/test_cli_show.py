@@ -88,7 +88,7 @@ def test_show_md_prints_the_report_then_every_retrieved_source(finished):
     assert result.stdout == (
         EXPECTED_REPORT
         + "\n## All retrieved sources\n\n- [1] Notes on math — <corpus://notes/math.md>\n\n"
-        "_thread t1 · done · verified · 1 tool calls_\n"
+        "_thread t1 · done · verified · 1 tool call_\n"
     )
 
 
