@@ -10,10 +10,8 @@ show the exact view at one step.
 from __future__ import annotations
 
 import json
-import socket
 import sqlite3
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -25,11 +23,10 @@ from langgraph.checkpoint.base import CheckpointTuple
 
 from mirograph.checkpoints import MirographSaver, StepInfo, ThreadInfo
 from mirograph.checkpoints._schema import check_path
-from mirograph.checkpoints.leases import STALE_AFTER, _alive
 from mirograph.context import ResearchContext
 from mirograph.errors import DatabaseError
+from mirograph.status import thread_statuses
 
-FINISHED = ("done", "exhausted", "failed")
 CACHE_ENTRIES = 32
 T = TypeVar("T")
 
@@ -90,11 +87,12 @@ class UiData:
     def threads(self, query: str = "", status: str = "") -> list[ThreadRow]:
         """All threads, most recently updated first, filtered by text and status."""
         usage = self._eval_usage()
-        leases = self._live_leases()
+        infos = self.saver.list_threads()
+        statuses = thread_statuses(self.saver, infos)
         rows = []
-        for info in self.saver.list_threads():
+        for info in infos:
             tokens, cost = usage.get(info.thread_id, (None, None))
-            row = ThreadRow(info, thread_status(info, info.thread_id in leases), tokens, cost)
+            row = ThreadRow(info, statuses[info.thread_id], tokens, cost)
             if status and row.status != status:
                 continue
             if query and query.lower() not in f"{info.thread_id} {info.question or ''}".lower():
@@ -107,10 +105,7 @@ class UiData:
         if info is None:
             return None
         tokens, cost = self._eval_usage().get(thread_id, (None, None))
-        status = thread_status(info, thread_id in self._live_leases())
-        if status == "paused" and self.waiting_for_review(info):
-            status = "waiting for review"
-        return ThreadRow(info, status, tokens, cost)
+        return ThreadRow(info, thread_statuses(self.saver, [info])[thread_id], tokens, cost)
 
     def family(self, thread_id: str) -> list[ThreadInfo]:
         """The fork tree holding `thread_id`: its root ancestor and every descendant."""
@@ -128,25 +123,6 @@ class UiData:
 
     def settings(self, info: ThreadInfo) -> ResearchContext:
         return ResearchContext.from_dict(info.settings or {})
-
-    def waiting_for_review(self, info: ThreadInfo) -> bool:
-        if not info.head_checkpoint_id:
-            return False
-        head = self.tuples(info.thread_id, [info.head_checkpoint_id]).get(info.head_checkpoint_id)
-        return bool(head and any(w[1] == "__interrupt__" for w in head.pending_writes or ()))
-
-    def _live_leases(self) -> set[str]:
-        host = socket.gethostname()
-        live = set()
-        now = time.time()
-        for thread_id, pid, started, hostname, heartbeat in self.conn.execute(
-            "SELECT thread_id, pid, pid_started, hostname, heartbeat_at FROM leases"
-        ):
-            if (hostname == host and _alive(pid, started)) or (
-                hostname != host and now - heartbeat < STALE_AFTER
-            ):
-                live.add(thread_id)
-        return live
 
     def _eval_usage(self) -> dict[str, tuple[int, float | None]]:
         """Tokens and cost of threads an eval graded (the only place they are recorded)."""
@@ -201,12 +177,3 @@ class UiData:
             if self._graph is None:
                 self._graph = build_research_graph(checkpointer=self.saver)
             return self._graph
-
-
-def thread_status(info: ThreadInfo, leased: bool) -> str:
-    """What a thread is doing: running (a live runner holds its lease), finished, or paused."""
-    if leased:
-        return "running"
-    if info.status in FINISHED:
-        return info.status or ""
-    return "paused"
