@@ -80,7 +80,7 @@ class OutputState(TypedDict):
     sources: NotRequired[list[Source]]
     status: Status
     tool_calls_used: int
-    verified: NotRequired[bool]
+    verified: NotRequired[bool | None]
 
 
 class ResearchState(TypedDict):
@@ -102,8 +102,11 @@ class ResearchState(TypedDict):
     report: NotRequired[str]
     sources: NotRequired[list[Source]]
     verifications: NotRequired[int]
-    verified: NotRequired[bool]
-    """Whether the verifier accepted the answer (absent when verification is off)."""
+    verified: NotRequired[bool | None]
+    """Whether the verifier accepted the answer (absent or None: not verified by this run)."""
+    run_calls_start: NotRequired[int]
+    """`tool_calls_used` when the current run (the thread's latest question) began: the
+    per-run tool-call budget counts from it, while `tool_calls_used` is the thread total."""
     summary: NotRequired[str]
     summary_upto: NotRequired[int]
     """Number of transcript messages folded into `summary`."""
@@ -112,6 +115,11 @@ class ResearchState(TypedDict):
     """Epoch seconds of the first planner call, for the wall-time budget."""
     answer_now: NotRequired[str]
     """Why the run must answer without tools (budget spent, window full), if it must."""
+
+
+def run_calls_used(state: ResearchState) -> int:
+    """Tool calls made by the current run: the thread's total since its latest question."""
+    return state.get("tool_calls_used", 0) - state.get("run_calls_start", 0)
 
 
 class ToolTask(TypedDict):

@@ -17,6 +17,7 @@ from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, ToolMes
 
 from mirograph.memory.context_window import TRUNCATED
 from mirograph.memory.tokens import TokenCounter, clip_to_tokens, estimate_text_tokens
+from mirograph.models.overflow import is_context_overflow
 from mirograph.prompts import load_prompt
 from mirograph.text import strip_think
 from mirograph.transcript import call_ids, turn_text
@@ -121,11 +122,22 @@ def _fold(
     budget: SummaryBudget,
     counter: TokenCounter,
 ) -> tuple[str, int]:
-    """One summarizer call, split further when an exact counter finds the chunk too big."""
+    """One summarizer call, split further when the chunk is too big for it.
+
+    Failure policy: "too big" is decided by the counter before the call, or by the provider
+    itself (a context overflow error, when the estimate was wrong): either way the chunk is
+    halved, a single turn is clipped to half, and below `MIN_CHUNK_TOKENS` the summary
+    cannot fit (`SummaryDoesNotFit`: the summarizer sends the run to "answer now").
+    """
     prompt = [HumanMessage(content=_prompt(question, previous, "\n\n".join(chunk), budget))]
     if counter(prompt) + budget.summary_tokens <= budget.input_limit:
-        reply = model.invoke(prompt)
-        return strip_think(str(reply.text)), 1
+        try:
+            reply = model.invoke(prompt)
+        except Exception as exc:  # only the provider's "prompt too long" is handled here
+            if not is_context_overflow(exc):
+                raise
+        else:
+            return strip_think(str(reply.text)), 1
     if len(chunk) > 1:
         middle = len(chunk) // 2
         summary, first = _fold(model, question, previous, chunk[:middle], budget, counter)

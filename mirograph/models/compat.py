@@ -27,7 +27,7 @@ from typing import Any
 import json_repair
 import openai
 from langchain_core.exceptions import OutputParserException
-from langchain_core.language_models import LanguageModelInput
+from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.messages import AIMessage, HumanMessage
 from langchain_core.runnables import Runnable, RunnableLambda
 from langchain_core.utils.function_calling import convert_to_openai_tool
@@ -138,6 +138,21 @@ class CompatChatOpenAI(ChatOpenAI):
             probe.async_client = probe.root_async_client.chat.completions
             self._probe = probe
         return self._probe
+
+
+def without_tool_calls(model: BaseChatModel, tools: Sequence[Any]) -> Runnable:
+    """`model` for a call that must not call tools but whose history holds tool calls:
+    the tools bound with tool choice "none" (Anthropic, for one, rejects a tool-call
+    history without the definitions). Text-protocol models and models without native
+    tool calling are returned as they are."""
+    from mirograph.models.mirothinker import MiroThinkerChatModel
+
+    if not tools or isinstance(model, MiroThinkerChatModel):
+        return model
+    try:
+        return model.bind_tools(tools, tool_choice="none")
+    except NotImplementedError:
+        return model
 
 
 def _call(

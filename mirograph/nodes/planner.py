@@ -28,7 +28,7 @@ from mirograph.memory.transcript_index import repeated_calls
 from mirograph.models.overflow import is_context_overflow
 from mirograph.progress import emit_progress
 from mirograph.resources import Resources
-from mirograph.state import ResearchState, ToolTask
+from mirograph.state import ResearchState, ToolTask, run_calls_used
 from mirograph.transcript import (
     MAX_EMPTY_REPLIES,
     call_key,
@@ -54,11 +54,16 @@ class _Turn:
 
     @classmethod
     def of(cls, state: ResearchState) -> _Turn:
-        # A finished thread given a new question (a follow-up in Studio) starts a new run:
-        # the question joins the transcript and the per-run counters start again.
+        # A finished thread given a new question (a follow-up) starts a new run: the question
+        # joins the transcript, the per-run budget and verification state start again, and
+        # `tool_calls_used` keeps counting the thread's total.
         new_run = state.get("status") in FINISHED
         started = time.time() if new_run else (state.get("started_at") or time.time())
-        fresh: dict[str, Any] = {"answer_now": "", "verifications": 0} if new_run else {}
+        fresh: dict[str, Any] = {}
+        if new_run:
+            total = state.get("tool_calls_used", 0)
+            fresh = {"answer_now": "", "verifications": 0, "verified": None}
+            fresh["run_calls_start"] = total
         ask = not state.get("messages") or new_run
         return cls([HumanMessage(content=state["question"])] if ask else [], started, fresh)
 
@@ -87,7 +92,8 @@ def planner(
     if not calls:
         update = {"status": "verifying", "activity": {"node": "planner", "detail": "answered"}}
         return Command(update={**_written(turn, response), **update}, goto="verifier")
-    used = state.get("tool_calls_used", 0)
+    total = state.get("tool_calls_used", 0)
+    used = run_calls_used({**state, **turn.fresh})  # type: ignore[typeddict-item]
     reason = _budget_spent(settings, used, turn.started)
     if reason:
         skipped = [
@@ -99,7 +105,8 @@ def planner(
         return _answer_now(turn, [*turn.new, response, *skipped], reason, "budget spent")
     fits = max(0, settings.max_tool_calls - used)
     seen = repeated_calls(state.get("messages", []))
-    tasks = [_task(call, used + n + 1, seen) for n, call in enumerate(calls[:fits])]
+    # Call numbers count the whole thread (sources and history cite them); budgets, the run.
+    tasks = [_task(call, total + n + 1, seen) for n, call in enumerate(calls[:fits])]
     # Calls past the budget still need a result, in call order: the executor returns it.
     spent = BUDGET_SPENT.format(budget=settings.max_tool_calls)
     tasks += [_task(call, 0, {}, skipped=spent) for call in calls[fits:]]
@@ -135,6 +142,7 @@ def _written(turn: _Turn, response: AIMessage) -> dict[str, Any]:
 
 def _answer_now(turn: _Turn, messages: list[AnyMessage], reason: str, detail: str) -> Command:
     update = {
+        **turn.fresh,
         "messages": messages,
         "started_at": turn.started,
         "answer_now": reason,

@@ -33,7 +33,7 @@ from mirograph.models.failures import is_provider_error
 from mirograph.prompts import load_prompt
 from mirograph.resources import Resources
 from mirograph.review import answer_review
-from mirograph.state import ResearchState, Source
+from mirograph.state import ResearchState, Source, run_calls_used
 from mirograph.testing import ScriptedChatModel
 from mirograph.text import extract_boxed, strip_think
 from mirograph.transcript import last_ai, tool_results
@@ -98,7 +98,7 @@ def verifier(
     if verdict["supported"]:
         update |= {"verified": True, "activity": {"node": "verifier", "detail": "accepted"}}
         return Command(update=update, goto="finalizer")
-    budget_left = state.get("tool_calls_used", 0) < settings.max_tool_calls
+    budget_left = run_calls_used(state) < settings.max_tool_calls
     if rounds >= settings.max_verifications or not budget_left:
         update |= {"verified": False, "activity": {"node": "verifier", "detail": "not verified"}}
         return Command(update=update, goto="finalizer")
