@@ -23,6 +23,7 @@ from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel, Field
 
 from mirograph.errors import ConfigError
+from mirograph.tools.extract import extract_main_text, extractor_errors, pdf_available, pdf_text
 
 TEXT_SUFFIXES = (".md", ".markdown", ".txt")
 HTML_SUFFIXES = (".html", ".htm")
@@ -43,25 +44,7 @@ class IndexReport:
     ignored: list[str] = field(default_factory=list)
 
 
-def _extractor_errors() -> tuple[type[Exception], ...]:
-    """Errors of optional extractors (a corrupt PDF) that mean "skip this file"."""
-    try:
-        from pypdf.errors import PyPdfError
-    except ImportError:
-        return ()
-    return (PyPdfError,)
-
-
-_EXTRACTOR_ERRORS = _extractor_errors()
-
-
-def pdf_available() -> bool:
-    """Whether the optional `pdf` extra (pypdf) is installed."""
-    try:
-        import pypdf  # noqa: F401
-    except ImportError:
-        return False
-    return True
+_EXTRACTOR_ERRORS = extractor_errors()
 
 
 def supported_suffixes() -> tuple[str, ...]:
@@ -74,13 +57,9 @@ def extract_document(path: Path) -> tuple[str, str]:
     """(title, text) of one file; the title falls back to the first heading or file name."""
     suffix = path.suffix.lower()
     if suffix in HTML_SUFFIXES:
-        from mirograph.tools.fetch import extract_main_text
-
         title, text = extract_main_text(path.read_bytes(), path.as_uri())
     elif suffix in PDF_SUFFIXES:
-        from mirograph.tools.fetch import _pdf_text
-
-        title, text = "", _pdf_text(path.read_bytes())
+        title, text = "", pdf_text(path.read_bytes())
     else:
         text = path.read_text(encoding="utf-8", errors="replace")
         heading = re.search(r"^#\s+(.+)$", text, re.MULTILINE)

@@ -25,6 +25,9 @@ class Recorder:
     big_bytes_sent: int = 0
     stall: threading.Event = field(default_factory=threading.Event)
     scripted: list[int] = field(default_factory=list)  # statuses for /flaky, in order
+    closed: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(0))
+    """Released once per client connection that the client closed."""
+    pdf: bytes = b""  # served at /doc.pdf
 
 
 @dataclass
@@ -42,6 +45,10 @@ def _handler(recorder: Recorder) -> type[BaseHTTPRequestHandler]:
 
         def log_message(self, *args: object) -> None:  # keep test output quiet
             pass
+
+        def finish(self) -> None:  # the connection is over (keep-alive ends when it closes)
+            super().finish()
+            recorder.closed.release()
 
         def _send(self, status: int, ctype: str, body: bytes, **headers: str) -> None:
             self.send_response(status)
@@ -71,6 +78,8 @@ def _handler(recorder: Recorder) -> type[BaseHTTPRequestHandler]:
                 recorder.stall.wait(10)
             elif path == "/image.png":
                 self._send(200, "image/png", b"\x89PNG\r\n\x1a\n" + b"\0" * 100)
+            elif path == "/doc.pdf":
+                self._send(200, "application/pdf", recorder.pdf)
             elif path == "/data.json":
                 self._send(200, "application/json", b'{"answer": 42, "unit": "widgets"}')
             elif path == "/redirect":

@@ -12,6 +12,7 @@ import sqlite_utils
 from mirograph.errors import ConfigError
 from mirograph.tools import IndexReport, index_corpus, make_search_corpus
 from mirograph.tools import corpus as corpus_module
+from tests.fixtures.pdf import make_pdf
 from tests.tools.conftest import DATA, EXPECTED
 
 NOTES = {
@@ -173,3 +174,14 @@ def test_file_that_is_not_a_corpus_is_a_config_error(tmp_path):
 def test_missing_folder_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError, match=r"does not exist or is not a folder"):
         index_corpus(tmp_path / "absent", tmp_path / "c.db")
+
+
+def test_a_pdf_is_indexed_and_found_and_a_corrupt_one_skipped(tmp_path):
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / "minutes.pdf").write_bytes(make_pdf(["Board minutes", "The lighthouse opens in May."]))
+    (root / "broken.pdf").write_bytes(b"%PDF-1.4\nnot a pdf at all")
+    db = tmp_path / "c.db"
+    report = index_corpus(root, db)
+    assert (report.added, report.skipped) == (1, ["broken.pdf: PdfStreamError"])
+    assert top_hit(db, "lighthouse opens") == "corpus://minutes.pdf"

@@ -10,6 +10,7 @@ from langchain_core.tools import ToolException
 
 from mirograph.tools import make_fetch_page
 from mirograph.tools._retry import RetryPolicy
+from tests.fixtures.pdf import make_pdf
 from tests.tools.conftest import BIG_BODY_BYTES, EXPECTED
 
 LOOPBACK = ["127.0.0.1/32"]
@@ -92,3 +93,73 @@ def test_server_error_is_retried_then_succeeds(web_server):
     assert message.content.endswith("status 200")
     assert len(sleeps) == 1
     assert web_server.recorder.paths == ["/flaky", "/flaky"]
+
+
+# 127.0.0.2 and 127.0.0.3 are loopback addresses nothing listens on (connection refused).
+LOOPBACK_NET = pytest.mark.allow_hosts(["127.0.0.1", "127.0.0.2", "127.0.0.3", "::1"])
+
+
+@LOOPBACK_NET
+@pytest.mark.parametrize("dead", ["127.0.0.2", "::1"], ids=["refused-v4", "no-v6-listener"])
+def test_every_resolved_address_is_tried_in_turn(web_server, dead):
+    """A name whose first address does not answer (a dual-stack site seen from an IPv4-only
+    host) is fetched from the next one; both addresses pass the SSRF guard first."""
+    resolved: list[str] = []
+
+    def dual_stack(host: str, port: int) -> list[str]:
+        resolved.append(host)
+        return [dead, "127.0.0.1"]
+
+    tool = make_fetch_page(
+        allow=["127.0.0.0/8", "::1/128"], timeout=5, retry=NO_RETRY, resolver=dual_stack
+    )
+    url = web_server.url("/pages/blog.python.org.html", host="dual.example")
+    message = call(tool, url)
+    assert "We hope you enjoy Python 3.6.0!" in message.content
+    assert web_server.recorder.hosts == [f"dual.example:{web_server.port}"]
+    assert set(resolved) == {"dual.example"}
+
+
+@LOOPBACK_NET
+def test_no_address_answering_is_one_error(web_server):
+    tool = make_fetch_page(
+        allow=["127.0.0.0/8"],
+        timeout=5,
+        retry=NO_RETRY,
+        resolver=lambda host, port: ["127.0.0.2", "127.0.0.3"],
+    )
+    url = web_server.url("/pages/blog.python.org.html", host="nowhere.example")
+    with pytest.raises(ToolException) as caught:
+        call(tool, url)
+    assert str(caught.value) == f"fetch_page failed on {url}: ConnectError"
+    assert web_server.recorder.paths == []
+
+
+def test_the_connection_is_closed_when_the_call_returns(fetch_page, web_server):
+    call(fetch_page, web_server.url("/data.json"))
+    assert web_server.recorder.closed.acquire(timeout=10), "the client kept the connection"
+
+
+def test_a_body_slower_to_parse_than_the_limit_is_an_error_and_the_next_parse_works(web_server):
+    slow = make_fetch_page(allow=LOOPBACK, timeout=5, parse_timeout=0.001, retry=NO_RETRY)
+    url = web_server.url("/pages/theguardian.com.academics.html")  # 0.7 MB of HTML
+    with pytest.raises(ToolException) as caught:
+        call(slow, url)
+    assert str(caught.value) == f"fetch_page gave up extracting the text of {url} after 0.001 s"
+    normal = make_fetch_page(allow=LOOPBACK, timeout=5, retry=NO_RETRY)
+    assert "But a spokesperson for" in call(normal, url).content
+
+
+def test_a_pdf_is_fetched_as_its_text(fetch_page, web_server):
+    web_server.recorder.pdf = make_pdf(["Quarterly report", "Revenue grew 12 percent."])
+    message = call(fetch_page, web_server.url("/doc.pdf"))
+    assert message.content == (
+        f"URL: {web_server.url('/doc.pdf')}\n\nQuarterly report\n\nRevenue grew 12 percent."
+    )
+
+
+def test_a_corrupt_pdf_is_an_error_naming_it(fetch_page, web_server):
+    web_server.recorder.pdf = b"%PDF-1.4\nthis is not really a pdf"
+    url = web_server.url("/doc.pdf")
+    with pytest.raises(ToolException, match=rf"^fetch_page could not read the pdf at {url}: "):
+        call(fetch_page, url)
