@@ -8,11 +8,14 @@ message the planner reads next; a new budget becomes the branch's stored setting
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from langchain_core.messages import HumanMessage
 
+from mirograph.checkpoints._records import StepInfo
 from mirograph.checkpoints.fork import fork_thread
 from mirograph.checkpoints.liveness import mark_paused
-from mirograph.checkpoints.saver import MirographSaver
+from mirograph.checkpoints.saver import MirographSaver, SaverCore
 from mirograph.context import ResearchContext
 from mirograph.errors import InputError
 
@@ -30,6 +33,45 @@ def checkpoint_for_step(saver: MirographSaver, thread_id: str, step: int) -> str
     made = max((info.tool_calls_used or 0 for info in lineage), default=0)
     calls = f"{made} tool call" if made == 1 else f"{made} tool calls"
     raise InputError(f"thread {thread_id!r} has no step {step}: it made {calls}")
+
+
+def step_numbers(lineage: Sequence[StepInfo]) -> dict[str, int]:
+    """The `step=` value that forks at each checkpoint of a lineage (`saver.history`),
+    by checkpoint id: what `checkpoint_for_step` maps back; checkpoints no step reaches
+    (inside a tool round) are absent."""
+    numbers: dict[str, int] = {}
+    reached = -1
+    for info in lineage:
+        if info.source == "loop" and reached < 0:
+            numbers[info.checkpoint_id], reached = 0, 0
+        elif info.node == "summarizer" and (info.tool_calls_used or 0) > reached:
+            reached = info.tool_calls_used or 0
+            numbers[info.checkpoint_id] = reached
+    return numbers
+
+
+def resolve_checkpoint(saver: SaverCore, thread_id: str, given: str) -> str:
+    """The full id of the thread's checkpoint that `given` names: the id, or any prefix of
+    it unique in the thread (a cut id as a narrow table shows it, `…` and all)."""
+    prefix = given.strip().rstrip("…").rstrip(".")
+    if len(prefix) < 4:
+        raise InputError(f"checkpoint id {given!r} is too short: give at least 4 characters")
+    with saver._read() as cur:
+        found = cur.execute(
+            "SELECT checkpoint_id FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = '' "
+            "AND substr(checkpoint_id, 1, ?) = ? ORDER BY checkpoint_id LIMIT 2",
+            (str(thread_id), len(prefix), prefix),
+        ).fetchall()
+    if not found:
+        raise InputError(
+            f"thread {thread_id!r} has no checkpoint {given!r} (see `mirograph history "
+            f"{thread_id}`)"
+        )
+    if len(found) > 1 and found[0][0] != prefix:
+        raise InputError(
+            f"checkpoint id {given!r} matches several checkpoints of {thread_id!r}: give more of it"
+        )
+    return found[0][0]
 
 
 def fork_at(
@@ -51,6 +93,8 @@ def fork_at(
         raise InputError("give exactly one of step or checkpoint_id")
     if checkpoint_id is None:
         checkpoint_id = checkpoint_for_step(saver, thread_id, step or 0)
+    else:
+        checkpoint_id = resolve_checkpoint(saver, thread_id, checkpoint_id)
     child = fork_thread(
         saver, thread_id, checkpoint_id=checkpoint_id, new_thread_id=new_thread_id, note=note
     )
