@@ -68,11 +68,12 @@ def user_errors() -> Iterator[None]:
 
 
 @contextmanager
-def open_existing(db: str | Path) -> Iterator[SaverCore]:
-    """Open a database that must already exist (reading never creates a file)."""
+def open_existing(db: str | Path, *, readonly: bool = False) -> Iterator[SaverCore]:
+    """Open a database that must already exist (reading never creates a file);
+    `readonly=True` for commands that only look, so a SQLite file is left byte-identical."""
     if not is_database_url(db) and not Path(db).exists():
         raise ThreadNotFound(f"no database at {db} (run `mirograph run` first or pass --db)")
-    with open_checkpointer(db) as saver:
+    with open_checkpointer(db, readonly=readonly) as saver:
         yield saver
 
 

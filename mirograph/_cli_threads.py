@@ -32,7 +32,7 @@ def threads(db: DbOption = DEFAULT_DB, as_json: JsonOption = False) -> None:
     """
     from mirograph.status import thread_statuses
 
-    with user_errors(), open_existing(db) as saver:
+    with user_errors(), open_existing(db, readonly=True) as saver:
         infos = saver.list_threads()
         statuses = thread_statuses(saver, infos)
         rows = [
@@ -61,7 +61,7 @@ def show(
     from mirograph.graphs.research import build_research_graph
     from mirograph.status import thread_statuses
 
-    with user_errors(), open_existing(db) as saver:
+    with user_errors(), open_existing(db, readonly=True) as saver:
         thread_settings(saver, thread)
         values = (
             build_research_graph(checkpointer=saver)
@@ -118,7 +118,7 @@ def history(
     as_json: JsonOption = False,
 ) -> None:
     """List the steps of a thread's own lineage: tool-call number, node, checkpoint id."""
-    with user_errors(), open_existing(db) as saver:
+    with user_errors(), open_existing(db, readonly=True) as saver:
         thread_settings(saver, thread)
         steps = saver.history(thread)
     if as_json:

@@ -47,7 +47,7 @@ def is_database_url(target: object) -> bool:
 
 @contextmanager
 def open_checkpointer(
-    path: str | Path, *, encryption_key: bytes | None = None
+    path: str | Path, *, encryption_key: bytes | None = None, readonly: bool = False
 ) -> Iterator[SaverCore]:
     """Open (or create) a checkpoint database, a SQLite file or a `postgresql://` URL.
 
@@ -57,15 +57,17 @@ def open_checkpointer(
     `encryption_key` (16/24/32 bytes, read from the environment by the caller) encrypts
     every blob with AES-GCM; the listing columns (step, status, tool calls, question)
     stay in clear so `threads` and `history` work. Closes the database on exit.
+    `readonly=True` (SQLite; the listing commands) opens an existing runs database without
+    changing a byte of it. A corpus index or another application's file is refused.
     """
     if is_database_url(path):
         with _open_postgres(str(path), encryption_key) as saver:
             yield saver
         return
     serde = build_serde(encryption_key=encryption_key)
-    conn = connect(path)
+    conn = connect(path, readonly=readonly)
     try:
-        yield MirographSaver(conn, serde=serde)
+        yield MirographSaver(conn, serde=serde, readonly=readonly)
     finally:
         conn.close()
 

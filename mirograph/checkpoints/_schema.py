@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from urllib.parse import quote
 
 from mirograph.errors import DatabaseError
 
@@ -127,19 +128,38 @@ def check_path(path: Path) -> None:
         raise DatabaseError(f"{path} is a truncated or damaged SQLite database.")
 
 
-def connect(path: Path | str) -> sqlite3.Connection:
-    """Open `path` for use from several threads, after a read-only sanity probe."""
-    if str(path) != ":memory:":
+def connect(path: Path | str, *, readonly: bool = False) -> sqlite3.Connection:
+    """Open `path` for use from several threads, after a read-only sanity probe.
+
+    `readonly=True` opens an existing file with SQLite's `mode=ro`: no pragma that writes,
+    no schema, so the file stays byte-identical (a WAL file may gain its empty `-wal` and
+    `-shm` companions, which SQLite needs to read it while a run writes).
+    """
+    memory = str(path) == ":memory:"
+    if not memory:
         path = Path(path)
         check_path(path)
+        if readonly and not path.exists():
+            raise DatabaseError(f"There is no database at {path}.")
     try:
-        conn = sqlite3.connect(path, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
+        if readonly and not memory:
+            uri = f"file:{quote(str(Path(path).resolve()))}?mode=ro"
+            conn = sqlite3.connect(
+                uri, uri=True, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
+            )
+        else:
+            conn = sqlite3.connect(path, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
     except sqlite3.Error as exc:
         raise DatabaseError(f"Cannot open {path}: {exc}.") from None
     try:
         # A read first: a damaged file fails here, before anything is written to it.
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        if not memory:
+            refuse_other_files(conn, path, existing=readonly)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        if readonly:
+            conn.execute("PRAGMA query_only = ON")
+            return conn
         # Takes effect only on a new, empty file (before WAL mode writes its header).
         conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
         conn.execute("PRAGMA journal_mode = WAL")
@@ -150,7 +170,35 @@ def connect(path: Path | str) -> sqlite3.Connection:
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise DatabaseError(f"{path} is not a usable SQLite database ({exc}).") from None
+    except DatabaseError:
+        conn.close()
+        raise
     return conn
+
+
+CORPUS_TABLE = "documents"
+"""The table `mirograph index` writes (see `mirograph.tools.corpus`)."""
+
+
+def refuse_other_files(conn: sqlite3.Connection, path: Path | str, *, existing: bool) -> None:
+    """A runs database must be one: refuse a corpus index (or another application's
+    SQLite file) in one sentence, before anything is written. `existing=True` (the
+    read-only commands) also refuses a file with no runs tables."""
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    if "checkpoints" in tables:
+        return
+    if CORPUS_TABLE in tables:
+        raise DatabaseError(
+            f"{path} is a corpus index (built by `mirograph index`), not a runs database: "
+            "pass it with --corpus, and --db another file."
+        )
+    if tables:
+        raise DatabaseError(
+            f"{path} is a SQLite file of another kind (tables: {', '.join(sorted(tables))}), "
+            "not a mirograph runs database."
+        )
+    if existing:
+        raise DatabaseError(f"{path} holds no mirograph runs yet.")
 
 
 def create_schema(conn: sqlite3.Connection) -> bool:
@@ -170,7 +218,7 @@ def create_schema(conn: sqlite3.Connection) -> bool:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         if "readonly" in str(exc):
-            return _has_column(conn, "writes", "task_path")
+            return has_column(conn, "writes", "task_path")
         raise DatabaseError(f"Cannot prepare the database: {exc}.") from None
     except sqlite3.DatabaseError as exc:
         if conn.in_transaction:
@@ -179,7 +227,7 @@ def create_schema(conn: sqlite3.Connection) -> bool:
     return True
 
 
-def _has_column(conn: sqlite3.Connection, table: str, column: str) -> bool:
+def has_column(conn: sqlite3.Connection, table: str, column: str) -> bool:
     return any(row[1] == column for row in conn.execute(f"PRAGMA table_info({table})"))
 
 

@@ -57,7 +57,7 @@ from mirograph.checkpoints._records import (
     ThreadInfo,
     thread_from_row,
 )
-from mirograph.checkpoints._schema import create_schema
+from mirograph.checkpoints._schema import create_schema, has_column
 from mirograph.checkpoints._sql import upsert
 from mirograph.checkpoints._tuples import TupleRow, load_tuples
 
@@ -426,10 +426,20 @@ class SaverCore(AsyncFromSync, BaseCheckpointSaver[Any]):
 class MirographSaver(SaverCore, SqliteSaver):
     """A SQLite checkpointer for sync and async graphs; open it with `open_checkpointer`."""
 
-    def __init__(self, conn: sqlite3.Connection, *, serde: SerializerProtocol | None = None):
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        *,
+        serde: SerializerProtocol | None = None,
+        readonly: bool = False,
+    ):
         SqliteSaver.__init__(self, conn, serde=serde or _serde.build_serde())
         self.lock = threading.RLock()  # type: ignore[assignment]
-        self._has_task_path = create_schema(conn)
+        self.readonly = readonly
+        """Opened by a read-only command: no schema, no migration, no write succeeds."""
+        self._has_task_path = (
+            has_column(conn, "writes", "task_path") if readonly else (create_schema(conn))
+        )
         self.is_setup = True
 
     @contextmanager

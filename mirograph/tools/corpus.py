@@ -69,7 +69,14 @@ def extract_document(path: Path) -> tuple[str, str]:
 
 def _open(corpus_path: str | Path) -> sqlite_utils.Database:
     db = sqlite_utils.Database(corpus_path)
-    if _TABLE not in db.table_names():
+    tables = db.table_names()
+    if "checkpoints" in tables:  # checked before anything is written to the file
+        db.close()
+        raise ConfigError(
+            f"{corpus_path} is a mirograph runs database, not a corpus index: pass it with "
+            "--db, and --corpus another file."
+        )
+    if _TABLE not in tables:
         db[_TABLE].create(
             {
                 "uri": str,
