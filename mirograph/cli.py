@@ -71,6 +71,9 @@ def run(
     protocol: Annotated[
         ToolProtocol, typer.Option(help="Tool protocol: native, mirothinker, or auto.")
     ] = "auto",
+    tool_choice: Annotated[
+        str, typer.Option(help="Force tool calls: required, or a tool name; empty: model decides.")
+    ] = "",
     max_tool_calls: Annotated[int, typer.Option(min=0, help="Tool-call budget.")] = 600,
     keep_tool_results: Annotated[
         int, typer.Option(min=-1, help="Tool results shown in full (K); -1: all.")
@@ -130,6 +133,7 @@ def run(
             base_url=base_url,
             api_key_env=api_key_env,
             tool_protocol=protocol,
+            tool_choice=tool_choice,
             max_tool_calls=max_tool_calls,
             keep_tool_results=keep_tool_results,
             corpus=str(corpus.resolve()) if corpus else "",

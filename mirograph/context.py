@@ -60,6 +60,14 @@ class ResearchContext:
         ToolProtocol,
         _doc("Tool protocol", "native tool calling, MiroThinker text protocol, or auto."),
     ] = "auto"
+    tool_choice: Annotated[
+        str,
+        _doc(
+            "Tool choice",
+            "Planner tool choice: empty (the model decides), required, or a tool name that "
+            "every planner call must call; the text protocol ignores it.",
+        ),
+    ] = ""
     temperature: Annotated[
         float | None, _doc("Temperature", "Sampling temperature; MiroThinker recommends 1.0.")
     ] = None
@@ -82,8 +90,13 @@ class ResearchContext:
         _doc("Tool results kept (K)", "Only the K most recent tool results are shown; -1: all."),
     ] = 5
     max_tool_result_chars: Annotated[
-        int, _doc("Tool result limit", "Longer tool results are truncated with a marker.")
-    ] = 100_000
+        int,
+        _doc(
+            "Tool result limit",
+            "Longer tool results are truncated with a marker; 0: from the window (the K kept "
+            "results take about half of it).",
+        ),
+    ] = 0
     max_ai_turn_chars: Annotated[
         int,
         _doc(
@@ -194,7 +207,7 @@ _RANGES: dict[str, tuple[float | None, float | None, str]] = {
     "max_tool_calls": (0, None, "an integer >= 0"),
     "max_wall_seconds": (0, None, "a number >= 0 (0: no limit)"),
     "keep_tool_results": (-1, None, "an integer >= -1 (-1: keep all)"),
-    "max_tool_result_chars": (1, None, "an integer >= 1"),
+    "max_tool_result_chars": (0, None, "an integer >= 0 (0: from the context window)"),
     "max_ai_turn_chars": (-1, None, "an integer >= -1 (-1: never shorten)"),
     "context_window_tokens": (1, None, "an integer >= 1"),
     "summarize_at": (0, 1, "a fraction in (0, 1]"),

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from mirograph.context import ResearchContext
 from mirograph.memory import truncate_result
+from mirograph.memory.window_limits import tool_result_chars
 from mirograph.resources import Resources
 from mirograph.review import ToolDecision, mark_edited, rejected_message, review_tool_call
 from mirograph.state import ToolTask
@@ -53,7 +54,7 @@ def executor(
         message = _run(tool, call)
     if decision.action == "edit":
         message = mark_edited(message, call["args"])
-    message = _truncated(message, runtime.context.max_tool_result_chars)
+    message = _truncated(message, tool_result_chars(runtime.context))
     ran = task["step"] and decision.action != "reject"
     return {
         "messages": [message],

@@ -80,7 +80,9 @@ def planner(
     model = resources.chat_model(settings, "planner")
     emit_progress(runtime, state, "planner", "thinking")
     try:
-        response = ask(model.bind_tools(list(tools.values())) if tools else model, view, thread)
+        choice = settings.tool_choice or None
+        bound = model.bind_tools(list(tools.values()), tool_choice=choice) if tools else model
+        response = ask(bound, view, thread)
     except Exception as exc:  # only the provider's "prompt too long" is handled; rest raises
         if not is_context_overflow(exc):
             raise

@@ -54,6 +54,8 @@ class Scenario:
 
 
 def settings(window: int, steps: int, **changes: object) -> ResearchContext:
+    """Run settings of the scenario; its 4 KB results are kept whole whatever the window."""
+    changes.setdefault("max_tool_result_chars", 100_000)
     return ResearchContext(
         verify="rules", context_window_tokens=window, max_tool_calls=steps, **changes
     )
