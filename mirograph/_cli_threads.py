@@ -160,7 +160,7 @@ def fork(
     Run settings given here (another --model, a new --max-tool-calls budget, ...) are
     stored with the branch; the rest are the parent's.
     """
-    from mirograph.checkpoints import fork_at
+    from mirograph.branching import fork_at
 
     if (step is None) == (checkpoint is None):
         fail("give exactly one of --step N or --checkpoint ID")

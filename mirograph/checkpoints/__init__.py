@@ -1,4 +1,7 @@
-"""Persistence: the SQLite and PostgreSQL savers, branch (fork) and one-runner leases.
+"""Persistence: the SQLite and PostgreSQL savers, thread copies (fork) and one-runner leases.
+
+Generic: nothing here knows the research graph (branching a research thread at a tool-call
+step is `mirograph.branching`).
 
 ```python
 with open_checkpointer("runs.sqlite") as saver:
@@ -17,7 +20,6 @@ from pathlib import Path
 from mirograph.checkpoints._records import StepInfo, ThreadInfo
 from mirograph.checkpoints._schema import connect
 from mirograph.checkpoints._serde import build_serde
-from mirograph.checkpoints.branch import checkpoint_for_step, fork_at
 from mirograph.checkpoints.fork import afork_thread, fork_thread
 from mirograph.checkpoints.leases import Lease
 from mirograph.checkpoints.saver import MirographSaver, SaverCore
@@ -31,8 +33,6 @@ __all__ = [
     "ThreadInfo",
     "afork_thread",
     "aopen_checkpointer",
-    "checkpoint_for_step",
-    "fork_at",
     "fork_thread",
     "is_database_url",
     "open_checkpointer",

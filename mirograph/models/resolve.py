@@ -1,8 +1,9 @@
 """Model strings to chat models, resolved once at the edge.
 
 `provider:model` goes through LangChain's `init_chat_model`; a base URL points an
-OpenAI-compatible server (vLLM, SGLang, Ollama, LM Studio) at it; `scripted:PATH` loads a
-`ScriptedChatModel` from a JSON/JSONL file; `mirothinker:MODEL` wraps an OpenAI-compatible
+OpenAI-compatible server (vLLM, SGLang, Ollama, LM Studio) at it; prefixes registered in
+`mirograph.models.registry` have their own factory (`scripted:PATH` loads a scripted model
+from a JSON/JSONL file); `mirothinker:MODEL` wraps an OpenAI-compatible
 endpoint in MiroThinker's text tool protocol (`MiroThinkerChatModel`), with MiroThinker's
 recommended sampling unless set otherwise. Every mistake becomes a `ConfigError` or
 `InputError` with one sentence, before any work starts.
@@ -23,6 +24,7 @@ from collections.abc import Mapping
 from langchain_core.language_models import BaseChatModel
 
 from mirograph.errors import ConfigError
+from mirograph.models.registry import ModelOptions, provider_factory, register_provider
 
 # The environment variable each provider's client reads its key from.
 API_KEY_VARS: dict[str, str] = {
@@ -96,25 +98,12 @@ def resolve_model(
     """
     env = os.environ if env is None else env
     provider, name = parse_model_string(spec)
-    if provider == "scripted":
-        from mirograph.testing import ScriptedChatModel
-
-        return ScriptedChatModel.from_file(name)
-    if provider == "mirothinker":
-        sampling = {"temperature": temperature, "top_p": top_p, "max_tokens": max_tokens}
-        sampling = {k: MIROTHINKER_SAMPLING[k] if v is None else v for k, v in sampling.items()}
-        # Streaming keeps long generations (up to 16K tokens) from hitting idle timeouts.
-        inner = _init(
-            "openai",
-            name,
-            base_url,
-            api_key_env,
-            env=env,
-            streaming=True,
-            stream_usage=True,
-            **sampling,
+    factory = provider_factory(provider)
+    if factory is not None:
+        options = ModelOptions(
+            base_url, api_key_env, temperature, top_p, max_tokens, tool_protocol, env
         )
-        return _mirothinker(inner)
+        return factory(name, options)
     model = _init(
         provider,
         name,
@@ -126,6 +115,29 @@ def resolve_model(
         env=env,
     )
     return _mirothinker(model) if tool_protocol == "mirothinker" else model
+
+
+def _mirothinker_provider(name: str, options: ModelOptions) -> BaseChatModel:
+    """`mirothinker:MODEL`: an OpenAI-compatible endpoint in the text protocol, with
+    MiroThinker's recommended sampling where the settings leave it open."""
+    chosen = {"temperature": options.temperature, "top_p": options.top_p}
+    chosen["max_tokens"] = options.max_tokens
+    sampling = {k: MIROTHINKER_SAMPLING[k] if v is None else v for k, v in chosen.items()}
+    # Streaming keeps long generations (up to 16K tokens) from hitting idle timeouts.
+    inner = _init(
+        "openai",
+        name,
+        options.base_url,
+        options.api_key_env,
+        env=options.env if options.env is not None else os.environ,
+        streaming=True,
+        stream_usage=True,
+        **sampling,
+    )
+    return _mirothinker(inner)
+
+
+register_provider("mirothinker", _mirothinker_provider)
 
 
 def _mirothinker(model: BaseChatModel) -> BaseChatModel:

@@ -30,11 +30,11 @@ from mirograph.answers.citations import rewrite_citations, unresolved
 from mirograph.answers.sources import collect_sources, evidence_for, format_source
 from mirograph.context import ResearchContext
 from mirograph.models.failures import is_provider_error
+from mirograph.models.registry import capabilities
 from mirograph.prompts import load_prompt
 from mirograph.resources import Resources
 from mirograph.review import answer_review
 from mirograph.state import ResearchState, Source, run_calls_used
-from mirograph.testing import ScriptedChatModel
 from mirograph.text import extract_boxed, strip_think
 from mirograph.transcript import last_ai, tool_results
 
@@ -113,11 +113,12 @@ def verifier(
 
 
 def verify_mode(settings: ResearchContext, resources: Resources) -> Literal["llm", "rules"]:
-    """`auto` is `llm` for a real planner model and `rules` for a scripted one."""
+    """`auto` is `llm` unless the planner model cannot judge answers (a scripted model:
+    see `models.registry`)."""
     if settings.verify in ("llm", "rules"):
         return settings.verify
     planner_model = resources.chat_model(settings, "planner")
-    return "rules" if isinstance(planner_model, ScriptedChatModel) else "llm"
+    return "llm" if capabilities(planner_model).judges_answers else "rules"
 
 
 def rule_problems(answer: str, settings: ResearchContext, sources: list[Source]) -> list[str]:

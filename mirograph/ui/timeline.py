@@ -16,8 +16,8 @@ from typing import Any
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 from langgraph.checkpoint.base import CheckpointTuple
 
+from mirograph.branching import NOTE_NAME
 from mirograph.checkpoints import StepInfo
-from mirograph.checkpoints.branch import NOTE_NAME
 
 PREVIEW_CHARS = 300
 REPEAT_PREFIX = "Not run: you already called"

@@ -16,7 +16,8 @@ import pytest
 from langchain_core.messages import AIMessage, ToolMessage
 
 from mirograph import ResearchContext
-from mirograph.checkpoints import fork_at, open_checkpointer
+from mirograph.branching import fork_at
+from mirograph.checkpoints import open_checkpointer
 from tests.cli.conftest import REPO, cli_env, mirograph, run_args, thread_values, write_script
 
 LONG = ("--max-tool-calls", "1000")

@@ -33,7 +33,8 @@ def test_thread_list_shows_status_question_and_calls(server, page):
 def expected_view(db: Path, tmp_path: Path, call: int) -> list[tuple[str, str]]:
     """The view at `call`, computed the documented way on a copy of the database."""
     from mirograph import build_research_graph
-    from mirograph.checkpoints import checkpoint_for_step, open_checkpointer
+    from mirograph.branching import checkpoint_for_step
+    from mirograph.checkpoints import open_checkpointer
     from mirograph.context import ResearchContext
     from mirograph.memory import context_view
 

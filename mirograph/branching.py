@@ -1,9 +1,11 @@
 """Branching a research thread at a tool-call step, with optional edits at the fork.
 
-`fork_thread` copies a lineage; this module speaks in research terms: `step=N` is the
-point right after the N-th tool call's result was applied, before the next planner call
-(for parallel calls: the first step boundary at or after call N). A note becomes a user
-message the planner reads next; a new budget becomes the branch's stored settings.
+It knows the research graph, so it lives beside the runner, not in the generic
+`checkpoints` package. `fork_thread` copies a lineage; this module speaks in research
+terms: `step=N` is the point right after the N-th tool call's result was applied, before
+the next planner call (for parallel calls: the first step boundary at or after call N).
+A note becomes a user message the planner reads next; a new budget becomes the branch's
+stored settings.
 """
 
 from __future__ import annotations
