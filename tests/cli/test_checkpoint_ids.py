@@ -8,8 +8,8 @@ import re
 
 import pytest
 
+from mirograph.branching import checkpoint_for_step, step_numbers
 from mirograph.checkpoints import open_checkpointer
-from mirograph.checkpoints.branch import checkpoint_for_step, step_numbers
 from mirograph.cli import main
 from tests.cli.conftest import mirograph, run_args, write_script
 
