@@ -23,7 +23,7 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command, Durability, Interrupt, StateSnapshot
 
 from mirograph.checkpoints.liveness import mark_paused
-from mirograph.checkpoints.saver import MirographSaver
+from mirograph.checkpoints.saver import SaverCore
 from mirograph.context import ResearchContext
 from mirograph.errors import InputError
 from mirograph.progress import is_progress_event
@@ -104,7 +104,7 @@ def run_thread(
     """
     if question is not None and resume is not None:
         raise ValueError("give a question to start a thread, or resume= to continue one")
-    saver = graph.checkpointer if isinstance(graph.checkpointer, MirographSaver) else None
+    saver = graph.checkpointer if isinstance(graph.checkpointer, SaverCore) else None
     with saver.acquire_lease(thread_id) if saver else nullcontext() as lease:
         heartbeat = _every(HEARTBEAT_SECONDS, lease.heartbeat if saver else _nothing)
         if question is not None and graph.checkpointer is not None:
