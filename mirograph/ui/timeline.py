@@ -21,7 +21,7 @@ from mirograph.checkpoints import StepInfo
 
 PREVIEW_CHARS = 300
 REPEAT_PREFIX = "Not run: you already called"
-NOTE_LABELS = {NOTE_NAME: "fork note", "answer_now": "answer now"}
+NOTE_LABELS = {NOTE_NAME: "fork note", "answer_now": "answer now", "verifier": "to the planner"}
 
 
 @dataclass
@@ -64,6 +64,8 @@ class Row:
     summary_upto: int | None = None
     verified: bool | None = None
     feedback: str = ""
+    candidate: str = ""
+    """The answer the verifier judged."""
     notes: list[tuple[str, str]] = field(default_factory=list)
     """User messages the step added, labelled: a fork note, "answer now", feedback."""
     answer: str = ""
@@ -146,7 +148,13 @@ def fill(row: Row, writes: Sequence[tuple[str, str, Any]]) -> None:
 
 
 def add_message(row: Row, message: BaseMessage, numbers: dict[str, int]) -> None:
-    if isinstance(message, AIMessage):
+    verdict = message.additional_kwargs.get("verdict")
+    if isinstance(message, AIMessage) and isinstance(verdict, dict):
+        # The verifier re-stores the candidate answer with its verdict attached.
+        row.verified = bool(verdict.get("supported"))
+        row.feedback = "\n".join(str(p) for p in verdict.get("problems") or [])
+        row.candidate = text_of(message)
+    elif isinstance(message, AIMessage):
         row.thoughts = text_of(message)
         for call in message.tool_calls:
             args = json.dumps(call["args"], ensure_ascii=False, sort_keys=True)
@@ -167,8 +175,6 @@ def add_message(row: Row, message: BaseMessage, numbers: dict[str, int]) -> None
                 repeat=text.startswith(REPEAT_PREFIX),
             )
         )
-    elif row.node == "verifier":
-        row.feedback = text_of(message)
     elif message.type == "human":
         row.notes.append((NOTE_LABELS.get(message.name or "", "user"), text_of(message)))
 

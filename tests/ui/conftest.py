@@ -80,7 +80,46 @@ def ui_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "--db", str(db))  # fmt: skip
     for branch in ("base-a", "base-b"):
         run_cli("resume", branch, "--db", str(db))
+    folded_thread(db)
     return db
+
+
+FOLDED_CALLS = 30
+FAKE_CITATION = "Record 7 settles it, see https://example.org/not-retrieved"
+
+
+def folded_thread(db: Path) -> None:
+    """`folded`: 4 KB results in a small window, so the summarizer folds turns; its first
+    answer cites a page it never retrieved, which the verifier rejects."""
+    from mirograph import build_research_graph
+    from mirograph.checkpoints import open_checkpointer
+    from tests.memory.scenario import ANSWER, FORCED, NOTES, fetch_record, settings
+
+    made: list[str] = []  # what the planner returned so far (the view forgets folded turns)
+
+    def planner(messages):
+        if messages[-1].type == "human" and messages[-1].name == "answer_now":
+            return FORCED
+        if len(made) < FOLDED_CALLS:
+            made.append("call")
+            return {"content": f"Checking record {len(made)}.",
+                    "tool_calls": [{"name": "fetch_record", "args": {"n": len(made)}}]}  # fmt: skip
+        made.append("answer")
+        return FAKE_CITATION if made.count("answer") == 1 else ANSWER
+
+    from mirograph import ScriptedChatModel
+
+    run_settings = settings(6500, FOLDED_CALLS + 5)
+    with open_checkpointer(db) as saver:
+        graph = build_research_graph(
+            model=ScriptedChatModel(policy=planner),
+            summarizer_model=ScriptedChatModel(policy=lambda messages: NOTES),
+            tools=[fetch_record],
+            checkpointer=saver,
+        )
+        saver.set_thread_settings("folded", run_settings.to_dict())
+        config = {"configurable": {"thread_id": "folded"}}
+        graph.invoke({"question": QUESTION}, config, context=run_settings, durability="sync")
 
 
 def file_state(db: Path) -> tuple[str, str]:

@@ -11,14 +11,23 @@ import sqlite3
 from datetime import datetime
 from pathlib import Path
 
-from tests.ui.conftest import LONG_CALLS, QUESTION, Server, start_run, wait_for, write_script
+from tests.memory.scenario import ANSWER
+from tests.ui.conftest import (
+    FOLDED_CALLS,
+    LONG_CALLS,
+    QUESTION,
+    Server,
+    start_run,
+    wait_for,
+    write_script,
+)
 
 
 def test_thread_list_shows_status_question_and_calls(server, page):
     page.goto(f"{server.url}/")
     rows = page.locator("#threads tbody tr")
     assert sorted(rows.evaluate_all("rs => rs.map(r => r.dataset.thread)")) == [
-        "base", "base-a", "base-b", "long",
+        "base", "base-a", "base-b", "folded", "long",
     ]  # fmt: skip
     long = page.locator('tr[data-thread="long"]')
     assert long.locator("td").nth(1).inner_text() == "done"
@@ -30,7 +39,7 @@ def test_thread_list_shows_status_question_and_calls(server, page):
     assert sorted(shown) == ["base-a", "base-b"]
 
 
-def expected_view(db: Path, tmp_path: Path, call: int) -> list[tuple[str, str]]:
+def expected_view(db: Path, tmp_path: Path, thread: str, call: int) -> list[tuple[str, str]]:
     """The view at `call`, computed the documented way on a copy of the database."""
     from mirograph import build_research_graph
     from mirograph.branching import checkpoint_for_step
@@ -41,9 +50,9 @@ def expected_view(db: Path, tmp_path: Path, call: int) -> list[tuple[str, str]]:
     copy = tmp_path / "copy.sqlite"
     shutil.copy(db, copy)
     with open_checkpointer(copy) as saver:
-        checkpoint = checkpoint_for_step(saver, "long", call)
-        settings = ResearchContext.from_dict(saver.get_thread("long").settings)
-        config = {"configurable": {"thread_id": "long", "checkpoint_id": checkpoint}}
+        checkpoint = checkpoint_for_step(saver, thread, call)
+        settings = ResearchContext.from_dict(saver.get_thread(thread).settings)
+        config = {"configurable": {"thread_id": thread, "checkpoint_id": checkpoint}}
         state = build_research_graph(checkpointer=saver).get_state(config)
         day = datetime.fromisoformat(state.created_at).date()
         view = context_view(state.values, settings, today=day)
@@ -61,12 +70,41 @@ def test_600_step_thread_jumps_to_step_300_and_shows_its_exact_view(server, page
     page.fill("#jump-call", "300")
     page.click("#jump-view")
     assert page.inner_text("#view-title") == "The model's view after tool call 300"
+    assert shown_view(page) == expected_view(ui_db, tmp_path, "long", 300)
+    assert page.locator("#view li.stubbed").count() == 300 - 5  # K = 5 results in full
+
+
+def shown_view(page) -> list[tuple[str, str]]:
+    """(role, text) of every message on a view page."""
     shown = page.locator("#view li.msg").evaluate_all(
         """lis => lis.map(li => [li.querySelector('.role').textContent.split(' · ')[0],
                                  (li.querySelector('pre') || {textContent: ''}).textContent])"""
     )
-    assert [tuple(m) for m in shown] == expected_view(ui_db, tmp_path, 300)
-    assert page.locator("#view li.stubbed").count() == 300 - 5  # K = 5 results in full
+    return [tuple(m) for m in shown]
+
+
+def test_summary_folds_and_verifier_verdicts_on_the_timeline_and_the_plot(
+    server, page, ui_db, tmp_path
+):
+    with sqlite3.connect(f"file:{ui_db}?mode=ro", uri=True) as conn:
+        (folds,) = conn.execute(
+            "SELECT count(*) FROM checkpoints WHERE thread_id = 'folded' "
+            "AND activity_node = 'summarizer' AND activity_detail = 'summarized'"
+        ).fetchone()
+    assert folds > 0
+    page.goto(f"{server.url}/thread?id=folded")
+    page.wait_for_selector("#plot svg polyline")
+    assert page.locator("#plot svg line.mark").count() == folds
+    rejected = page.locator("#timeline .verdict.rejected")
+    assert rejected.count() == 1 and "example.org/not-retrieved" in rejected.inner_text()
+    assert page.locator("#timeline .verdict.ok").count() == 1
+    assert page.locator("#answer .answer-text").inner_text() == ANSWER
+    page.goto(f"{server.url}/thread?id=folded&page=0")
+    assert page.locator("#timeline .fold").count() > 0
+    page.goto(f"{server.url}/view?id=folded&call={FOLDED_CALLS}")
+    view = shown_view(page)
+    assert view == expected_view(ui_db, tmp_path, "folded", FOLDED_CALLS)
+    assert any(text.startswith("Summary of the research so far") for _, text in view)
 
 
 def test_jump_to_a_step_highlights_it_on_its_page(server, page):
