@@ -14,6 +14,7 @@ import socket
 from collections.abc import Callable
 from pathlib import Path
 
+from mirograph.checkpoints import is_database_url
 from mirograph.errors import InputError
 
 __all__ = ["create_app", "resolve_target", "serve"]
@@ -22,14 +23,12 @@ HOST = "127.0.0.1"
 EVAL_DB = "eval.sqlite"
 
 
-def resolve_target(db: str | Path) -> tuple[Path, Path | None]:
-    """The database file and, for an `eval` output folder, the folder itself."""
-    text = str(db)
-    if "://" in text:
-        raise InputError(
-            f"--db {text}: the ui reads SQLite files; database URLs are not supported yet"
-        )
-    path = Path(text)
+def resolve_target(db: str | Path) -> tuple[str | Path, Path | None]:
+    """The database (a file or a `postgresql://` URL) and, for an `eval` output folder,
+    the folder itself."""
+    if is_database_url(db):
+        return str(db), None
+    path = Path(str(db))
     if path.is_dir():
         if not (path / EVAL_DB).exists():
             raise InputError(

@@ -17,14 +17,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from langgraph.checkpoint.base import CheckpointTuple
 
-from mirograph.checkpoints import MirographSaver, StepInfo, ThreadInfo
+from mirograph.checkpoints import MirographSaver, SaverCore, StepInfo, ThreadInfo, is_database_url
 from mirograph.checkpoints._schema import check_path
 from mirograph.context import ResearchContext
-from mirograph.errors import DatabaseError
+from mirograph.errors import ConfigError, DatabaseError
 from mirograph.status import thread_statuses
 
 CACHE_ENTRIES = 32
@@ -37,7 +37,7 @@ class ThreadRow:
 
     info: ThreadInfo
     status: str
-    """running, waiting for review, paused, done, exhausted or failed."""
+    """As `mirograph.status` says: running, waiting for review, paused, interrupted, ..."""
     tokens: int | None = None
     cost_usd: float | None = None
 
@@ -63,32 +63,67 @@ def open_readonly(path: str | Path) -> sqlite3.Connection:
     return conn
 
 
+def open_saver(db: str | Path) -> SaverCore:
+    """A saver over `db` that cannot write: SQLite's `mode=ro`, or a PostgreSQL session
+    whose every transaction is read-only."""
+    if is_database_url(db):
+        try:
+            from mirograph.checkpoints.postgres import PostgresSaver
+        except ImportError:
+            raise ConfigError(
+                "PostgreSQL needs the postgres extra: pip install 'mirograph[postgres]'."
+            ) from None
+        return PostgresSaver(_read_only_url(str(db)))
+    conn = open_readonly(db)
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+    if "threads" not in tables:
+        conn.close()
+        raise DatabaseError(f"{db} is not a mirograph database (no threads table).")
+    return MirographSaver(conn)
+
+
+def _read_only_url(url: str) -> str:
+    parts = urlsplit(url)
+    query = [*parse_qsl(parts.query), ("options", "-c default_transaction_read_only=on")]
+    return urlunsplit(parts._replace(query=urlencode(query, quote_via=quote)))
+
+
 class UiData:
     """Read-only access to one mirograph database (threads, steps, checkpoints, evals)."""
 
     def __init__(self, db: str | Path) -> None:
-        self.path = Path(db)
-        self.conn = open_readonly(self.path)
-        self.saver = MirographSaver(self.conn)
-        tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master")}
-        if "threads" not in tables:
-            self.conn.close()
-            raise DatabaseError(f"{self.path} is not a mirograph database (no threads table).")
-        self.has_eval = "eval_results" in tables
+        self.label = str(db)
+        self.saver = open_saver(db)
+        self.has_eval = self._has_table("eval_results")
         self._graph: Any = None
         self._lock = threading.Lock()
         self._cache: OrderedDict[tuple[str, ...], Any] = OrderedDict()
 
     def close(self) -> None:
-        self.conn.close()
+        if isinstance(self.saver, MirographSaver):
+            self.saver.conn.close()
+        else:
+            self.saver.close()  # type: ignore[attr-defined]
+
+    def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """Rows of one read (SQLite-style placeholders, as the savers take them)."""
+        with self.saver._read() as cur:
+            return list(cur.execute(sql, params).fetchall())
+
+    def _has_table(self, name: str) -> bool:
+        if isinstance(self.saver, MirographSaver):
+            sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+        else:
+            sql = "SELECT 1 FROM information_schema.tables WHERE table_name = ?"
+        return bool(self.query(sql, (name,)))
 
     # -- threads ------------------------------------------------------------------------
 
     def threads(self, query: str = "", status: str = "") -> list[ThreadRow]:
         """All threads, most recently updated first, filtered by text and status."""
-        usage = self._eval_usage()
         infos = self.saver.list_threads()
         statuses = thread_statuses(self.saver, infos)
+        usage = self._eval_usage()
         rows = []
         for info in infos:
             tokens, cost = usage.get(info.thread_id, (None, None))
@@ -129,7 +164,7 @@ class UiData:
         if not self.has_eval:
             return {}
         usage = {}
-        for thread_id, row in self.conn.execute("SELECT thread_id, row FROM eval_results"):
+        for thread_id, row in self.query("SELECT thread_id, row FROM eval_results"):
             data = json.loads(row)
             tokens = int(data.get("tokens_in") or 0) + int(data.get("tokens_out") or 0)
             usage[thread_id] = (tokens, data.get("cost_usd"))

@@ -47,7 +47,7 @@ def _read_tables(data: UiData) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         return [], {}
     rows = [
         json.loads(row)
-        for (row,) in data.conn.execute("SELECT row FROM eval_results ORDER BY task_id, run")
+        for (row,) in data.query("SELECT row FROM eval_results ORDER BY task_id, run")
     ]
     return rows, {}
 
@@ -57,7 +57,7 @@ def _curve(data: UiData) -> dict[str, Any]:
         return {}
     from mirograph.eval.scaling import scaling_curve
 
-    points = [json.loads(r) for (r,) in data.conn.execute("SELECT row FROM eval_scaling")]
+    points = [json.loads(r) for (r,) in data.query("SELECT row FROM eval_scaling")]
     return scaling_curve(points) if points else {}
 
 

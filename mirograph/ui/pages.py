@@ -45,6 +45,7 @@ def thread_page(data: UiData, thread_id: str, page: int | None, call: int | None
     """A page of the timeline (newest page by default), and the thread's header."""
     row = thread_or_404(data, thread_id)
     lineage = data.lineage(row.info)
+    key = (thread_id, row.info.head_checkpoint_id or "")
     pages = max(1, -(-len(lineage) // PAGE_SIZE))
     target = None
     if call is not None:
@@ -64,11 +65,18 @@ def thread_page(data: UiData, thread_id: str, page: int | None, call: int | None
         "pages": pages,
         "steps": len(lineage),
         "target": target,
+        **data.cached(("facts", *key), lambda: lineage_facts(lineage)),
+        "outputs": outputs(data, row.info),
+        "children": [t for t in data.family(thread_id) if t.parent_thread_id == thread_id],
+    }
+
+
+def lineage_facts(lineage: list[StepInfo]) -> dict[str, Any]:
+    """Whole-thread facts from the listing columns (computed once per branch head)."""
+    return {
         "tools": tool_counts(lineage),
         "folds": len(timeline.fold_indexes(lineage)),
         "slowest": slowest(lineage),
-        "outputs": outputs(data, row.info),
-        "children": [t for t in data.family(thread_id) if t.parent_thread_id == thread_id],
     }
 
 

@@ -28,8 +28,8 @@ def client(ui_db: Path) -> TestClient:
 def test_the_database_connection_cannot_write(ui_db):
     data = UiData(ui_db)
     try:
-        with pytest.raises(sqlite3.OperationalError, match=r"readonly|read-only"):
-            data.conn.execute("DELETE FROM threads")
+        with pytest.raises(sqlite3.OperationalError, match=r"readonly"), data.saver._write() as cur:
+            cur.execute("DELETE FROM threads")
     finally:
         data.close()
 
@@ -78,8 +78,10 @@ def test_pages_reference_only_this_server(client):
 def test_targets_a_file_or_an_eval_folder(tmp_path):
     (tmp_path / "eval.sqlite").touch()
     assert resolve_target(tmp_path) == (tmp_path / "eval.sqlite", tmp_path)
-    with pytest.raises(InputError, match="database URLs are not supported"):
-        resolve_target("postgresql://127.0.0.1/db")
+    assert resolve_target("postgresql://127.0.0.1/db") == ("postgresql://127.0.0.1/db", None)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InputError, match=r"a folder without eval\.sqlite"):
+        resolve_target(tmp_path / "empty")
     with pytest.raises(DatabaseError, match="no database at"):
         UiData(tmp_path / "missing.sqlite")
 
@@ -108,10 +110,32 @@ def test_cli_serves_on_loopback_until_stopped(ui_db):
     ("db", "message"),
     [
         ("missing.sqlite", "no database at "),
-        ("postgresql://127.0.0.1/x", "database URLs are not supported yet"),
+        ("postgresql://postgres@127.0.0.1:1/x", "127.0.0.1"),
     ],
 )
 def test_cli_user_mistakes_are_one_line(tmp_path, db, message):
     done = mirograph("ui", "--db", str(tmp_path / db) if "://" not in db else db)
     assert done.returncode == 2
     assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_a_postgresql_database_is_read_through_read_only_transactions(tmp_path):
+    import psycopg
+
+    from tests.cli.conftest import run_args, write_script
+    from tests.postgres import fresh_database
+
+    with fresh_database("mgui") as url:
+        ran = mirograph(*run_args(url, write_script(tmp_path / "s.json", calls=3), "t"))
+        assert ran.returncode == 0, ran.stderr
+        data = UiData(url)
+        try:
+            with TestClient(create_app(url)) as client:
+                assert 'data-thread="t"' in client.get("/").text
+                assert client.get("/thread?id=t").status_code == 200
+                view = client.get("/view?id=t&call=2")
+                assert view.status_code == 200 and "result for q1" in view.text
+            with pytest.raises(psycopg.errors.ReadOnlySqlTransaction), data.saver._write() as cur:
+                cur.execute("DELETE FROM threads")
+        finally:
+            data.close()
