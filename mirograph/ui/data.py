@@ -1,7 +1,8 @@
 """Everything the UI reads from the database, read-only, in one place.
 
-The file is opened with SQLite's `mode=ro` and `query_only`, so no page of it can be
-written whatever the code above does. Listings (threads, a thread's steps) come from the
+A SQLite file is opened the way the listing commands open it (`mode=ro`, `query_only`),
+a PostgreSQL database in read-only transactions, so nothing can be written whatever the
+code above does. Listings (threads, a thread's steps) come from the
 saver's indexed columns (`list_threads`, `history`), never from blobs; checkpoints are
 deserialized only for the steps a page shows, and a full transcript is replayed only to
 show the exact view at one step.
@@ -10,7 +11,6 @@ show the exact view at one step.
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -22,7 +22,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 from langgraph.checkpoint.base import CheckpointTuple
 
 from mirograph.checkpoints import MirographSaver, SaverCore, StepInfo, ThreadInfo, is_database_url
-from mirograph.checkpoints._schema import check_path
+from mirograph.checkpoints._schema import connect
 from mirograph.context import ResearchContext
 from mirograph.errors import ConfigError, DatabaseError
 from mirograph.status import thread_statuses
@@ -46,23 +46,6 @@ class ThreadRow:
         return self.info.thread_id
 
 
-def open_readonly(path: str | Path) -> sqlite3.Connection:
-    """A connection that cannot write: `mode=ro` plus `query_only`."""
-    path = Path(path)
-    if not path.exists():
-        raise DatabaseError(f"no database at {path} (run `mirograph run` first or pass --db)")
-    check_path(path)
-    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
-    try:
-        conn = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=30)
-        conn.execute("PRAGMA query_only = ON")
-        conn.execute("PRAGMA busy_timeout = 30000")
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except sqlite3.DatabaseError as exc:
-        raise DatabaseError(f"{path} is not a usable SQLite database ({exc}).") from None
-    return conn
-
-
 def open_saver(db: str | Path) -> SaverCore:
     """A saver over `db` that cannot write: SQLite's `mode=ro`, or a PostgreSQL session
     whose every transaction is read-only."""
@@ -74,12 +57,12 @@ def open_saver(db: str | Path) -> SaverCore:
                 "PostgreSQL needs the postgres extra: pip install 'mirograph[postgres]'."
             ) from None
         return PostgresSaver(_read_only_url(str(db)))
-    conn = open_readonly(db)
+    conn = connect(db, readonly=True)
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
     if "threads" not in tables:
         conn.close()
         raise DatabaseError(f"{db} is not a mirograph database (no threads table).")
-    return MirographSaver(conn)
+    return MirographSaver(conn, readonly=True)
 
 
 def _read_only_url(url: str) -> str:
