@@ -1,19 +1,27 @@
 """The run's sources: every URL or `corpus://` URI a tool actually returned content for.
 
 Sources are derived from the transcript, never accumulated on the side, so a resumed or
-forked thread has exactly the sources of the messages it holds. Tools declare what they
-returned in `ToolMessage.artifact = {"sources": [{"url": ..., "title": ...}]}`
-(`response_format="content_and_artifact"`); error results declare nothing. A source's
+forked thread has exactly the sources of the messages it holds. How a tool reports them:
+
+- a plain tool (a `@tool` returning text, an MCP tool): every `http(s)://` URL and
+  `corpus://` URI in its successful result counts as retrieved, titled by itself;
+- a tool that wants titles, or that returns pages full of links it did not retrieve,
+  declares its sources instead: `ToolMessage.artifact = {"sources": [{"url": ...,
+  "title": ...}]}` (`response_format="content_and_artifact"`, return `(text, artifact)`);
+  a result that declares sources is taken at its word, and its text is not scanned.
+
+Error results report nothing. A source's
 `step` is the 1-based number of the tool call that first returned it (the same numbering
 as the tool-call budget), and sources are numbered `n = 1..` in first-retrieval order.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from urllib.parse import urlsplit, urlunsplit
 
-from langchain_core.messages import AnyMessage
+from langchain_core.messages import AnyMessage, ToolMessage
 
 from mirograph.state import Source
 from mirograph.transcript import tool_results
@@ -49,12 +57,31 @@ def _declared(artifact: object) -> Iterator[tuple[str, str]]:
             yield url, title.strip() if isinstance(title, str) and title.strip() else url
 
 
+# A URL in prose ends at whitespace, a quote, a bracket or markdown's `)`; trailing
+# punctuation of the sentence is cut by `_clean`.
+_URL = re.compile(r"""(?:https?|corpus)://[^\s<>"'`()\[\]{}|\\^]+""", re.IGNORECASE)
+
+
+def _clean(url: str) -> str:
+    return url.rstrip(".,;:!?*_~")
+
+
+def _reported(message: ToolMessage) -> list[tuple[str, str]]:
+    """(url, title) pairs one successful result reports: its declared sources, or, when
+    it declares none, every URL and `corpus://` URI in its text."""
+    declared = list(_declared(message.artifact))
+    if declared:
+        return declared
+    found = dict.fromkeys(_clean(m.group(0)) for m in _URL.finditer(message.text))
+    return [(url, url) for url in found if urlsplit(url).netloc or url.startswith("corpus://")]
+
+
 def collect_sources(messages: Sequence[AnyMessage]) -> list[Source]:
     """The run's sources: deduplicated by URL, numbered in first-retrieval order."""
     seen: dict[str, Source] = {}
     results = sorted(tool_results(messages), key=lambda pair: pair[0])  # stable: ties keep order
     for step, message in results:
-        for url, title in _declared(message.artifact):
+        for url, title in _reported(message):
             key = source_key(url)
             if key not in seen:
                 seen[key] = Source(
@@ -85,7 +112,7 @@ def evidence_for(messages: Sequence[AnyMessage], source: Source) -> str:
     """The content of the first successful tool result that returned `source`."""
     key = source_key(source["url"])
     for _step, message in tool_results(messages):
-        if any(source_key(url) == key for url, _ in _declared(message.artifact)):
+        if any(source_key(url) == key for url, _ in _reported(message)):
             return message.text
     return ""
 

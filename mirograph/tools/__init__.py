@@ -5,6 +5,21 @@ exported here use default settings (web_search is the keyless ddgs backend, fetc
 an empty allow-list); factories build configured ones, and `tools_from_settings` builds a
 run's tools from its `ResearchContext` (reading `TAVILY_API_KEY` there, at the edge).
 There is no default `search_corpus`: it needs a corpus (`make_search_corpus(path)`).
+
+Your own tools report their sources (what the verifier lets an answer cite) in one of two
+ways (`mirograph.answers.sources`):
+
+```python
+@tool
+def lookup(query: str) -> str:  # plain text: every URL / corpus:// URI in it counts
+    return f"{query}: 42, says https://example.org/answer"
+
+@tool(response_format="content_and_artifact")
+def titled_lookup(query: str) -> tuple[str, dict]:  # declared: titles; text not scanned
+    return "42", {"sources": [{"url": "https://example.org/answer", "title": "The answer"}]}
+```
+The built-in tools declare their sources, so the links inside a fetched page never count
+as retrieved; an error result reports none.
 """
 
 from mirograph.tools._retry import RateLimiter, RetryPolicy, shared_rate_limiter

@@ -48,9 +48,38 @@ def test_a_prefix_of_the_transcript_has_a_prefix_of_the_sources():
     assert collect_sources(TRANSCRIPT[:4]) == collect_sources(TRANSCRIPT)[:2]
 
 
-def test_results_without_an_artifact_record_nothing():
-    plain = ToolMessage(content="https://x.org/1", tool_call_id="a", name="lookup")
-    assert collect_sources([turn(("a", "lookup")), plain]) == []
+def test_results_without_an_artifact_record_every_url_in_their_text():
+    text = (
+        "It is 42, says https://x.org/1. See also (https://y.org/p?q=1), "
+        "[notes](corpus://docs/n.md) and https://x.org/1 again; ftp://z.org is not one."
+    )
+    plain = ToolMessage(content=text, tool_call_id="a", name="lookup")
+    assert collect_sources([turn(("a", "lookup")), plain]) == [
+        {"n": 1, "title": "https://x.org/1", "url": "https://x.org/1", "tool": "lookup", "step": 1},
+        {"n": 2, "title": "https://y.org/p?q=1", "url": "https://y.org/p?q=1", "tool": "lookup",
+         "step": 1},
+        {"n": 3, "title": "corpus://docs/n.md", "url": "corpus://docs/n.md", "tool": "lookup",
+         "step": 1},
+    ]  # fmt: skip
+
+
+def test_declared_sources_are_taken_at_their_word_and_the_text_is_not_scanned():
+    page = ToolMessage(
+        content="A page linking to https://elsewhere.org/never-fetched",
+        tool_call_id="a",
+        name="fetch_page",
+        artifact={"sources": [{"url": "https://x.org/page", "title": "Page"}]},
+    )
+    assert [s["url"] for s in collect_sources([turn(("a", "fetch_page")), page])] == [
+        "https://x.org/page"
+    ]
+
+
+def test_an_error_result_with_a_url_in_its_text_records_nothing():
+    failed = ToolMessage(
+        content="Error: https://x.org/1 timed out", tool_call_id="a", name="lookup", status="error"
+    )
+    assert collect_sources([turn(("a", "lookup")), failed]) == []
 
 
 def test_url_matching_ignores_fragment_trailing_slash_scheme_and_host_case():
