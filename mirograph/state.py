@@ -51,6 +51,10 @@ class Source(TypedDict):
     url: str
     tool: str
     step: int
+    read: NotRequired[bool]
+    """True when a tool returned the page or document itself (fetch_page), False when it was
+    only seen in results (a search snippet). Absent in threads from before: read
+    (`answers.sources.was_read`)."""
 
 
 class Activity(TypedDict):

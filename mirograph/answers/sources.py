@@ -4,13 +4,18 @@ Sources are derived from the transcript, never accumulated on the side, so a res
 forked thread has exactly the sources of the messages it holds. How a tool reports them:
 
 - a plain tool (a `@tool` returning text, an MCP tool): every `http(s)://` URL and
-  `corpus://` URI in its successful result counts as retrieved, titled by itself;
+  `corpus://` URI in its successful result counts as retrieved, titled by itself, and as
+  *seen*, not read (the text names the URL; whether it holds that page is unknown);
 - a tool that wants titles, or that returns pages full of links it did not retrieve,
   declares its sources instead: `ToolMessage.artifact = {"sources": [{"url": ...,
-  "title": ...}]}` (`response_format="content_and_artifact"`, return `(text, artifact)`);
-  a result that declares sources is taken at its word, and its text is not scanned.
+  "title": ..., "read": ...}]}` (`response_format="content_and_artifact"`, return
+  `(text, artifact)`); a result that declares sources is taken at its word, and its text
+  is not scanned. `read` is True (the default) when the result holds the page or document
+  itself (fetch_page), False when the URL was only seen in results (web_search and
+  search_corpus hits, with a snippet).
 
-Error results report nothing. A source's
+A source is read once any result read it; its number and step stay those of its first
+retrieval. Error results report nothing. A source's
 `step` is the 1-based number of the tool call that first returned it (the same numbering
 as the tool-call budget), and sources are numbered `n = 1..` in first-retrieval order.
 """
@@ -32,6 +37,7 @@ __all__ = [
     "evidence_for",
     "format_source",
     "source_key",
+    "was_read",
 ]
 
 
@@ -46,15 +52,21 @@ def source_key(url: str) -> str:
     return urlunsplit((scheme, parts.netloc.lower(), path, parts.query, ""))
 
 
-def _declared(artifact: object) -> Iterator[tuple[str, str]]:
-    """(url, title) pairs a tool artifact declares; anything else is ignored."""
+def _declared(artifact: object) -> Iterator[tuple[str, str, bool]]:
+    """(url, title, read) triples a tool artifact declares; anything else is ignored."""
     if not isinstance(artifact, dict):
         return
     for item in artifact.get("sources") or []:
         if isinstance(item, dict) and isinstance(item.get("url"), str) and item["url"].strip():
             url = item["url"].strip()
             title = item.get("title")
-            yield url, title.strip() if isinstance(title, str) and title.strip() else url
+            title = title.strip() if isinstance(title, str) and title.strip() else url
+            yield url, title, item.get("read") is not False
+
+
+def was_read(source: Source) -> bool:
+    """Whether a tool returned the source's page or document (not only a search snippet)."""
+    return source.get("read", True)
 
 
 # A URL in prose ends at whitespace, a quote, a bracket or markdown's `)`; trailing
@@ -66,28 +78,38 @@ def _clean(url: str) -> str:
     return url.rstrip(".,;:!?*_~")
 
 
-def _reported(message: ToolMessage) -> list[tuple[str, str]]:
-    """(url, title) pairs one successful result reports: its declared sources, or, when
-    it declares none, every URL and `corpus://` URI in its text."""
+def _reported(message: ToolMessage) -> list[tuple[str, str, bool]]:
+    """(url, title, read) triples one successful result reports: its declared sources, or,
+    when it declares none, every URL and `corpus://` URI in its text (seen, not read)."""
     declared = list(_declared(message.artifact))
     if declared:
         return declared
     found = dict.fromkeys(_clean(m.group(0)) for m in _URL.finditer(message.text))
-    return [(url, url) for url in found if urlsplit(url).netloc or url.startswith("corpus://")]
+    return [
+        (url, url, False) for url in found if urlsplit(url).netloc or url.startswith("corpus://")
+    ]
 
 
 def collect_sources(messages: Sequence[AnyMessage]) -> list[Source]:
     """The run's sources: deduplicated by URL, numbered in first-retrieval order."""
-    seen: dict[str, Source] = {}
+    found: dict[str, Source] = {}
     results = sorted(tool_results(messages), key=lambda pair: pair[0])  # stable: ties keep order
     for step, message in results:
-        for url, title in _reported(message):
+        for url, title, read in _reported(message):
             key = source_key(url)
-            if key not in seen:
-                seen[key] = Source(
-                    n=len(seen) + 1, title=title, url=url, tool=message.name or "", step=step
+            if key not in found:
+                found[key] = Source(
+                    n=len(found) + 1,
+                    title=title,
+                    url=url,
+                    tool=message.name or "",
+                    step=step,
+                    read=read,
                 )
-    return list(seen.values())
+            elif read and not found[key]["read"]:
+                # Read after it was seen in a search: keep its number, take the page's title.
+                found[key] = {**found[key], "read": True, "title": title}
+    return list(found.values())
 
 
 class SourceIndex:
@@ -109,12 +131,18 @@ class SourceIndex:
 
 
 def evidence_for(messages: Sequence[AnyMessage], source: Source) -> str:
-    """The content of the first successful tool result that returned `source`."""
+    """The content of the first successful tool result that read `source` (the page), else
+    of the first that showed it (a search result with its snippet)."""
     key = source_key(source["url"])
+    shown = ""
     for _step, message in tool_results(messages):
-        if any(source_key(url) == key for url, _ in _reported(message)):
-            return message.text
-    return ""
+        for url, _title, read in _reported(message):
+            if source_key(url) != key:
+                continue
+            if read:
+                return message.text
+            shown = shown or message.text
+    return shown
 
 
 def format_source(source: Source) -> str:

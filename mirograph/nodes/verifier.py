@@ -2,9 +2,11 @@
 
 Rule checks always run (`verify="rules"` or `"llm"`): the answer is not empty, has the
 required format, and every citation in it resolves to a source this run retrieved; an
-unresolvable citation is named. The LLM check (`verify="llm"`) runs when the rules pass:
-the verifier model sees the question, the answer and the tool results of the sources it
-cites, and returns a `Verdict` through `with_structured_output`. `verify="auto"` means
+unresolvable citation is named. A cited source that was only seen in search results (never
+read) is accepted, and named in the verdict's `unread` list. The LLM check
+(`verify="llm"`) runs when the rules pass: the verifier model sees the question, the answer
+and the tool results of the sources it cites (the page when one was read, else the search
+result), and returns a `Verdict` through `with_structured_output`. `verify="auto"` means
 `llm` for a real planner model and `rules` for a scripted one.
 
 Every verdict is recorded on the candidate AIMessage (`additional_kwargs["verdict"]`), so
@@ -27,7 +29,7 @@ from langgraph.types import Command
 from pydantic import BaseModel, Field, field_validator
 
 from mirograph.answers.citations import rewrite_citations, unresolved
-from mirograph.answers.sources import collect_sources, evidence_for, format_source
+from mirograph.answers.sources import collect_sources, evidence_for, format_source, was_read
 from mirograph.context import ResearchContext
 from mirograph.models.failures import is_provider_error
 from mirograph.models.registry import capabilities
@@ -90,6 +92,9 @@ def verifier(
     verdict: dict[str, Any] = {"mode": "rules", "supported": not problems, "problems": problems}
     if not problems and verify_mode(settings, resources) == "llm":
         verdict = llm_verdict(state, settings, resources, answer, sources)
+    unread = unread_citations(answer, sources)
+    if unread:  # allowed, and said: the answer leans on a snippet, not on the page
+        verdict["unread"] = unread
     rounds = state.get("verifications", 0)
     update: dict[str, Any] = {"sources": sources}
     if candidate is not None:
@@ -140,6 +145,12 @@ def rule_problems(answer: str, settings: ResearchContext, sources: list[Source])
             )
         )
     return problems
+
+
+def unread_citations(answer: str, sources: list[Source]) -> list[str]:
+    """URLs the answer cites that were only seen in search results, never read."""
+    cited = rewrite_citations(strip_think(answer), sources, renumber=True).cited
+    return [source["url"] for source in cited if not was_read(source)]
 
 
 def feedback_text(verdict: dict[str, Any]) -> str:
@@ -210,7 +221,7 @@ def _evidence(
     budget = min(EVIDENCE_CHARS, 2 * settings.context_window_tokens)
     cited = rewrite_citations(answer, sources, renumber=True).cited
     if cited:
-        blocks = [(format_source(s), evidence_for(messages, s)) for s in cited]
+        blocks = [(_evidence_head(s), evidence_for(messages, s)) for s in cited]
         note = "tool results for the cited sources"
     else:
         recent = list(tool_results(messages))[-3:]
@@ -220,6 +231,12 @@ def _evidence(
         return "(no tool results)", "none"
     share = max(500, budget // len(blocks))
     return "\n\n".join(f"### {head}\n{_trim(text, share)}" for head, text in blocks), note
+
+
+def _evidence_head(source: Source) -> str:
+    if was_read(source):
+        return format_source(source)
+    return f"{format_source(source)} (never read: only this search result with its snippet)"
 
 
 def _trim(text: str, limit: int) -> str:

@@ -207,7 +207,7 @@ def make_search_corpus(corpus_path: str | Path) -> BaseTool:
         for number, hit in enumerate(hits, 1):
             snippet = " ".join(hit["snippet"].split())
             lines.append(f"{number}. {hit['title']}\n   {hit['uri']}\n   {snippet}")
-        sources = [{"url": hit["uri"], "title": hit["title"]} for hit in hits]
+        sources = [{"url": hit["uri"], "title": hit["title"], "read": False} for hit in hits]
         return "\n".join(lines), {"sources": sources}
 
     return StructuredTool.from_function(

@@ -152,7 +152,7 @@ def _fetch_once(
         if cut:
             header.append(f"[page cut at {limits.max_bytes} bytes]")
         content = "\n".join(line for line in header if line) + "\n\n" + text.strip()
-        return content, {"sources": [{"url": current, "title": title or current}]}
+        return content, {"sources": [{"url": current, "title": title or current, "read": True}]}
     raise ToolException(f"fetch_page stopped after {limits.max_redirects} redirects from {url}")
 
 

@@ -90,7 +90,9 @@ def test_result_has_uri_title_and_highlighted_snippet(corpus):
         {"type": "tool_call", "id": "c", "name": "search_corpus",
          "args": {"query": "green tea", "max_results": 1}}
     )  # fmt: skip
-    assert message.artifact == {"sources": [{"url": "corpus://notes/tea.md", "title": "Tea"}]}
+    assert message.artifact == {
+        "sources": [{"url": "corpus://notes/tea.md", "title": "Tea", "read": False}]
+    }
     assert message.content == (
         "1. Tea\n   corpus://notes/tea.md\n"
         "   # **Tea** **Green** **tea** steeps at 80 degrees for two minutes."
@@ -105,7 +107,7 @@ def test_html_documents_are_titled_from_the_page(corpus):
     )  # fmt: skip
     title = "T-distributed stochastic neighbor embedding"
     assert message.artifact["sources"] == [
-        {"url": "corpus://web/en.wikipedia.org.tsne.html", "title": title}
+        {"url": "corpus://web/en.wikipedia.org.tsne.html", "title": title, "read": False}
     ]
 
 

@@ -39,7 +39,7 @@ def test_artifact_records_final_url_and_title(fetch_page, web_server):
     url = web_server.url("/pages/en.wikipedia.org.tsne.html")
     message = call(fetch_page, url)
     title = "T-distributed stochastic neighbor embedding"
-    assert message.artifact == {"sources": [{"url": url, "title": title}]}
+    assert message.artifact == {"sources": [{"url": url, "title": title, "read": True}]}
     assert message.content.startswith(f"Title: {title}\nURL: {url}\n\n")
 
 

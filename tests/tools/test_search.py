@@ -107,8 +107,13 @@ def test_tavily_results_become_text_and_sources(api):
             {
                 "url": "https://www.python.org/downloads/release/python-360/",
                 "title": "Python 3.6.0",
+                "read": False,
             },
-            {"url": "https://docs.python.org/3/whatsnew/3.6.html", "title": "What's New"},
+            {
+                "url": "https://docs.python.org/3/whatsnew/3.6.html",
+                "title": "What's New",
+                "read": False,
+            },
         ]
     }
     assert script.requests[0]["auth"] == "Bearer tvly-test-key"

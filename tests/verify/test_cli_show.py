@@ -33,6 +33,7 @@ SOURCE = {
     "url": "corpus://notes/math.md",
     "tool": "lookup_note",
     "step": 1,
+    "read": True,
 }
 
 
