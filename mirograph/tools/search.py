@@ -206,9 +206,7 @@ def make_web_search(
                 "or rephrase the query."
             ) from exc
         hits = hits[:max_results]
-        sources = [
-            {"url": h["url"], "title": h["title"], "read": False} for h in hits if h["url"]
-        ]
+        sources = [{"url": h["url"], "title": h["title"], "read": False} for h in hits if h["url"]]
         return format_results(query, hits), {"sources": sources}
 
     return StructuredTool.from_function(
