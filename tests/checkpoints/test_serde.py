@@ -54,8 +54,20 @@ def test_encrypted_blobs_do_not_contain_the_transcript(tmp_path: Path):
     assert b"confidential" not in path.read_bytes()
 
 
-def test_encrypted_database_reads_back_with_its_key(tmp_path: Path):
-    path = tmp_path / "secret.sqlite"
+def test_every_stored_blob_is_encrypted(db_path: Path | str):
+    with open_checkpointer(db_path, encryption_key=KEY) as saver:
+        build_loop(3).compile(checkpointer=saver).invoke(start(), config("t1"), durability="sync")
+    types = [
+        *execute(db_path, "SELECT type FROM checkpoints"),
+        *execute(db_path, "SELECT type FROM writes"),
+    ]
+
+    assert len(types) > 20
+    assert {t.rsplit("+", 1)[-1] for (t,) in types} == {"aesgcm"}
+
+
+def test_encrypted_database_reads_back_with_its_key(db_path: Path | str):
+    path = db_path
     graph = build_loop(3)
     with open_checkpointer(path, encryption_key=KEY) as saver:
         graph.compile(checkpointer=saver).invoke(start(), config("t1"), durability="sync")
@@ -66,8 +78,8 @@ def test_encrypted_database_reads_back_with_its_key(tmp_path: Path):
     assert contents(values)[-2:] == ["result 3", "answer"]
 
 
-def test_encrypted_database_without_the_key_says_so(tmp_path: Path):
-    path = tmp_path / "secret.sqlite"
+def test_encrypted_database_without_the_key_says_so(db_path: Path | str):
+    path = db_path
     with open_checkpointer(path, encryption_key=KEY) as saver:
         build_loop(1).compile(checkpointer=saver).invoke(start(), config("t1"), durability="sync")
 
@@ -75,8 +87,8 @@ def test_encrypted_database_without_the_key_says_so(tmp_path: Path):
         saver.get_tuple(config("t1"))
 
 
-def test_encrypted_database_with_a_wrong_key_says_so(tmp_path: Path):
-    path = tmp_path / "secret.sqlite"
+def test_encrypted_database_with_a_wrong_key_says_so(db_path: Path | str):
+    path = db_path
     with open_checkpointer(path, encryption_key=KEY) as saver:
         build_loop(1).compile(checkpointer=saver).invoke(start(), config("t1"), durability="sync")
 
@@ -88,8 +100,8 @@ def test_encrypted_database_with_a_wrong_key_says_so(tmp_path: Path):
         saver.get_tuple(config("t1"))
 
 
-def test_listing_an_encrypted_database_needs_no_key(tmp_path: Path):
-    path = tmp_path / "secret.sqlite"
+def test_listing_an_encrypted_database_needs_no_key(db_path: Path | str):
+    path = db_path
     with open_checkpointer(path, encryption_key=KEY) as saver:
         build_loop(2).compile(checkpointer=saver).invoke(start(), config("t1"), durability="sync")
 
