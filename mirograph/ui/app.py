@@ -56,8 +56,9 @@ def create_app(data: UiData, *, db_label: str, eval_dir: Path | None = None) -> 
 
     def thread(request: Request) -> Response:
         tid = request.query_params.get("id", "")
+        q = request.query_params
         context = pages.thread_page(
-            data, tid, _int(request.query_params, "page"), _int(request.query_params, "call")
+            data, tid, _int(q, "page"), _int(q, "call"), tool=q.get("tool", "").strip()
         )
         running = context["thread"].status == "running"
         context["poll_ms"] = POLL_RUNNING_MS if running else POLL_IDLE_MS

@@ -67,8 +67,9 @@ def compare_page(data: UiData, a: str, b: str, offset: int | None) -> dict[str, 
     stop = start + COMPARE_ROWS
     sides = []
     for row, lineage in ((left, la), (right, lb)):
-        wanted = [s.checkpoint_id for s in lineage[max(0, start - 1) : stop]]
-        rows = timeline.build_rows(lineage, start, stop, data.tuples(row.thread_id, wanted))
+        indices = range(start, min(stop, len(lineage)))
+        wanted = [lineage[i].parent_checkpoint_id or "" for i in indices]
+        rows = timeline.build_rows(lineage, indices, data.tuples(row.thread_id, wanted))
         sides.append({"thread": row, "rows": rows, "steps": len(lineage)})
     shared = la[common]
     return {

@@ -41,22 +41,29 @@ def thread_or_404(data: UiData, thread_id: str):
     return row
 
 
-def thread_page(data: UiData, thread_id: str, page: int | None, call: int | None) -> dict:
-    """A page of the timeline (newest page by default), and the thread's header."""
+def thread_page(
+    data: UiData, thread_id: str, page: int | None, call: int | None, tool: str = ""
+) -> dict:
+    """A page of the timeline (newest page by default; only `tool`'s steps if given)."""
     row = thread_or_404(data, thread_id)
     lineage = data.lineage(row.info)
     key = (thread_id, row.info.head_checkpoint_id or "")
-    pages = max(1, -(-len(lineage) // PAGE_SIZE))
     target = None
     if call is not None:
         target = timeline.tool_call_index(lineage, call)
         if target is None:
             raise NotFound(f"thread {thread_id!r} has no tool call {call}")
+        tool = ""  # a jump shows the step among all the others
+    shown = [i for i, s in enumerate(lineage) if tool in timeline.tool_names(s)] if tool else None
+    count = len(lineage) if shown is None else len(shown)
+    pages = max(1, -(-count // PAGE_SIZE))
+    if target is not None:
         page = target // PAGE_SIZE
     page = pages - 1 if page is None else min(max(0, page), pages - 1)
-    start, stop = page * PAGE_SIZE, min(len(lineage), (page + 1) * PAGE_SIZE)
-    wanted = [s.checkpoint_id for s in lineage[max(0, start - 1) : stop]]
-    rows = timeline.build_rows(lineage, start, stop, data.tuples(thread_id, wanted))
+    start, stop = page * PAGE_SIZE, min(count, (page + 1) * PAGE_SIZE)
+    indices = range(start, stop) if shown is None else shown[start:stop]
+    wanted = [lineage[i].parent_checkpoint_id or "" for i in indices]
+    rows = timeline.build_rows(lineage, indices, data.tuples(thread_id, wanted))
     return {
         "thread": row,
         "settings": data.settings(row.info),
@@ -64,6 +71,8 @@ def thread_page(data: UiData, thread_id: str, page: int | None, call: int | None
         "page": page,
         "pages": pages,
         "steps": len(lineage),
+        "shown": count,
+        "tool": tool,
         "target": target,
         **data.cached(("facts", *key), lambda: lineage_facts(lineage)),
         "outputs": outputs(data, row.info),
@@ -84,8 +93,8 @@ def tool_counts(lineage: list[StepInfo]) -> list[tuple[str, int]]:
     """Calls per tool over the whole thread, from the planner's listing column."""
     counts: Counter[str] = Counter()
     for step, after in pairwise(lineage):
-        if step.node == "planner" and after.node == "executor" and step.detail:
-            counts.update(name.strip() for name in step.detail.split(",") if name.strip())
+        if step.node == "planner" and after.node == "executor":
+            counts.update(timeline.tool_names(step))
     return counts.most_common()
 
 

@@ -8,7 +8,7 @@ of rows needs only the checkpoints of that page and the one before it.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -93,14 +93,12 @@ def seconds_between(earlier: str | None, later: str | None) -> float | None:
 
 
 def build_rows(
-    lineage: Sequence[StepInfo],
-    start: int,
-    stop: int,
-    tuples: dict[str, CheckpointTuple],
+    lineage: Sequence[StepInfo], indices: Iterable[int], tuples: dict[str, CheckpointTuple]
 ) -> list[Row]:
-    """Rows `start..stop` of `lineage`; `tuples` holds those checkpoints and the one before."""
+    """Rows of these steps of `lineage`; `tuples` holds their parents (whose pending writes
+    are what each step wrote)."""
     rows = []
-    for index in range(max(0, start), min(stop, len(lineage))):
+    for index in indices:
         step = lineage[index]
         previous = lineage[index - 1] if index else None
         row = Row(
@@ -209,3 +207,10 @@ def fold_indexes(lineage: Sequence[StepInfo]) -> list[int]:
         for i, s in enumerate(lineage)
         if s.node == "summarizer" and s.detail in ("summarized", "window full")
     ]
+
+
+def tool_names(step: StepInfo) -> list[str]:
+    """The tools a planner step called, or an executor step ran (listing column)."""
+    if step.node not in ("planner", "executor") or not step.detail:
+        return []
+    return [name.strip() for name in step.detail.split(",") if name.strip()]

@@ -118,6 +118,14 @@ def test_jump_to_a_step_highlights_it_on_its_page(server, page):
     assert target.locator("td.calls-used").inner_text() == "300"
 
 
+def test_tool_filter_shows_only_that_tools_steps_across_the_thread(server, page):
+    page.goto(f"{server.url}/thread?id=long")
+    page.click("a.tool-link")
+    page.wait_for_selector("#tool-filter")
+    assert set(page.locator("#timeline td.node").all_inner_texts()) == {"planner", "executor"}
+    assert f"{2 * LONG_CALLS} steps of counted_lookup" in page.inner_text(".pager")
+
+
 def test_fork_tree_and_two_branches_side_by_side(server, page):
     page.goto(f"{server.url}/branches?id=base")
     tree = page.locator("#tree tbody tr")

@@ -61,14 +61,14 @@ function setupLive(reapply) {
     fetch("/poll?id=" + encodeURIComponent(id)).then((r) => r.json()).then((s) => {
       document.getElementById("live").hidden = s.status !== "running";
       document.getElementById("calls-used").textContent = s.tool_calls_used;
+      document.getElementById("thread-status").innerHTML =
+        '<span class="status st-' + s.status.replace(/ /g, "-") + '">' + s.status + "</span>";
       if (s.head !== head && root.dataset.last === "1") {
         head = s.head;
         return fetch("/thread?fragment=1&id=" + encodeURIComponent(id)).then((r) => r.text()).then((html) => {
           document.getElementById("timeline").innerHTML = html;
           const inner = document.getElementById("timeline-inner");
           document.getElementById("step-count").textContent = inner.dataset.steps;
-          document.getElementById("thread-status").innerHTML =
-            '<span class="status st-' + inner.dataset.status.replace(/ /g, "-") + '">' + inner.dataset.status + "</span>";
           reapply();
           loadPlot();
         });
