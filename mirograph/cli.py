@@ -152,6 +152,11 @@ def run(
         resources = resolve_resources(settings)
         thread_id = thread or uuid.uuid4().hex[:12]
         with open_checkpointer(db) as saver:
+            if thread and saver.latest_checkpoint_id(thread_id):  # the runner checks it again
+                raise InputError(
+                    f"thread {thread_id} exists: continue it with: "
+                    f"{stops.resume_command(thread_id, db)}"
+                )
             result = execute(
                 saver, resources, settings, thread_id, question, db=db, as_json=as_json
             )

@@ -27,6 +27,7 @@ from mirograph.checkpoints.saver import SaverCore
 from mirograph.context import ResearchContext
 from mirograph.errors import InputError
 from mirograph.progress import is_progress_event
+from mirograph.status import FINISHED
 
 HEARTBEAT_SECONDS = 30.0
 """How often a running thread refreshes its lease (well inside the staleness window)."""
@@ -93,26 +94,27 @@ def run_thread(
     on_progress: Callable[[Progress], None] | None = None,
     durability: Durability = "sync",
     resume: dict[str, Any] | None = None,
+    follow_up: str | None = None,
 ) -> RunResult:
     """Start (`question` given) or continue (`question=None`) a thread until it is done,
-    drained, or waiting for a human review.
+    drained, or waiting for a human review; or ask a finished thread a `follow_up`.
 
-    `resume` answers pending interrupts: `{interrupt_id: decision}` (one map for all of
-    them, as LangGraph needs when parallel tool calls wait at once). With mirograph's saver
-    the run holds the thread's lease (one runner per thread; `ThreadBusy` otherwise) and a
-    new thread's settings are stored with it.
+    A `question` for a thread that exists is refused (`InputError`), never quietly taken as
+    a follow-up: say `follow_up=` for that (the transcript so far is kept and the new
+    question joins it). `resume` answers pending interrupts: `{interrupt_id: decision}`
+    (one map for all of them, as LangGraph needs when parallel tool calls wait at once).
+    With mirograph's saver the run holds the thread's lease (one runner per thread;
+    `ThreadBusy` otherwise) and the settings of a new run are stored with the thread.
     """
-    if question is not None and resume is not None:
-        raise ValueError("give a question to start a thread, or resume= to continue one")
+    if sum(x is not None for x in (question, resume, follow_up)) > 1:
+        raise ValueError("give one of question= (a new thread), follow_up= or resume=")
     saver = graph.checkpointer if isinstance(graph.checkpointer, SaverCore) else None
     with saver.acquire_lease(thread_id) if saver else nullcontext() as lease:
         heartbeat = _every(HEARTBEAT_SECONDS, lease.heartbeat if saver else _nothing)
-        if question is not None and graph.checkpointer is not None:
-            # Checked under the lease, so two starts of one thread cannot both pass.
-            if graph.checkpointer.get_tuple({"configurable": {"thread_id": thread_id}}):
-                raise InputError(f"thread {thread_id} exists: continue it with `mirograph resume`")
-            if saver is not None:  # stored with the thread: resuming needs only its id
-                saver.set_thread_settings(thread_id, settings.with_absolute_paths().to_dict())
+        # Checked under the lease, so two starts of one thread cannot both pass.
+        question = _new_question(graph, thread_id, question, follow_up)
+        if question is not None and saver is not None:  # resuming then needs only the id
+            saver.set_thread_settings(thread_id, settings.with_absolute_paths().to_dict())
         result = _run(
             graph,
             thread_id,
@@ -127,6 +129,30 @@ def run_thread(
         if result.paused and saver is not None:  # still under the lease: `threads` says paused
             mark_paused(saver, thread_id)
         return result
+
+
+def _new_question(
+    graph: CompiledStateGraph, thread_id: str, question: str | None, follow_up: str | None
+) -> str | None:
+    """The question the run starts with (None: continue), after checking it fits the
+    thread: a new question needs a new thread, a follow-up a finished one."""
+    asked = follow_up if follow_up is not None else question
+    if asked is None or graph.checkpointer is None:
+        return asked
+    saved = graph.checkpointer.get_tuple({"configurable": {"thread_id": thread_id}})
+    status = saved.checkpoint["channel_values"].get("status") if saved else None
+    if follow_up is None and saved is not None:
+        raise InputError(
+            f"thread {thread_id!r} already exists ({status or 'started'}): continue it with "
+            "question=None, ask it a follow-up with follow_up=QUESTION, or use a new thread_id"
+        )
+    if follow_up is not None and status not in FINISHED:
+        state = "does not exist" if saved is None else f"is not finished ({status or 'started'})"
+        raise InputError(
+            f"thread {thread_id!r} {state}: a follow-up goes to a finished thread "
+            "(start a new one with question=, continue this one with question=None)"
+        )
+    return asked
 
 
 def _run(

@@ -85,3 +85,19 @@ def test_python_quickstart_runs(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "The answer is 42. done 1"
+
+
+def test_python_quickstart_run_twice_is_refused_with_one_clear_error(tmp_path):
+    (code,) = fenced("python")[:1]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    first = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, timeout=120)
+    assert first.returncode == 0
+    second = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, env=env,
+        timeout=120,
+    )  # fmt: skip
+    assert second.returncode == 1
+    assert second.stderr.strip().splitlines()[-1] == (
+        "mirograph.errors.InputError: thread 't1' already exists (done): continue it with "
+        "question=None, ask it a follow-up with follow_up=QUESTION, or use a new thread_id"
+    )

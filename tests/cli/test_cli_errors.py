@@ -162,5 +162,7 @@ def test_run_with_an_existing_thread_id_is_refused(tmp_path, script):
     args = run_args(db, script, "t")
     assert mirograph(*args).returncode == 0
     before = digest(db)
-    assert_one_clean_line(mirograph(*args), "thread t exists: continue it with `mirograph resume`")
+    assert_one_clean_line(
+        mirograph(*args), f"thread t exists: continue it with: mirograph resume t --db {db}"
+    )
     assert digest(db) == before

@@ -1,51 +1,61 @@
-"""A follow-up question on a finished thread is a new run: its own tool-call budget and
-verification state, while the thread's total of tool calls stays visible."""
+"""Issue 15, point 4: a follow-up is asked explicitly; a second start of a thread is refused."""
 
 from __future__ import annotations
 
-from langchain_core.messages import ToolMessage
+import pytest
+from langchain_core.messages import HumanMessage
 from langchain_core.tools import tool
 from langgraph.checkpoint.memory import InMemorySaver
 
-from mirograph import ResearchContext, ScriptedChatModel, build_research_graph
+from mirograph import ResearchContext, RunControl, ScriptedChatModel, build_research_graph
+from mirograph.errors import InputError
+from mirograph.runner import run_thread
 
-SETTINGS = ResearchContext(verify="rules", max_tool_calls=2)
-CONFIG = {"configurable": {"thread_id": "t"}}
+SETTINGS = ResearchContext(verify="rules")
 
 
 @tool
 def lookup(query: str) -> str:
     """Look something up."""
-    return f"found {query}"
+    return f"about {query}: 42"
 
 
-def calls(*queries: str) -> list[dict]:
-    return [{"tool_calls": [{"name": "lookup", "args": {"query": q}}]} for q in queries]
+def graph_of(*responses):
+    model = ScriptedChatModel(responses=list(responses))
+    return build_research_graph(model=model, tools=[lookup], checkpointer=InMemorySaver())
 
 
-def test_a_follow_up_gets_a_fresh_budget_and_the_thread_total_keeps_counting():
-    script = [*calls("a", "b"), "First answer.", *calls("c", "d"), "Second answer."]
-    graph = build_research_graph(
-        model=ScriptedChatModel(responses=script), tools=[lookup], checkpointer=InMemorySaver()
-    )
-    graph.invoke({"question": "First?"}, CONFIG, context=SETTINGS)
-    graph.invoke({"question": "Second?"}, CONFIG, context=SETTINGS)
-    state = graph.get_state(CONFIG).values
-    results = [m.content for m in state["messages"] if isinstance(m, ToolMessage)]
-    assert results == ["found a", "found b", "found c", "found d"]
-    assert (state["status"], state["answer"], state["verified"]) == ("done", "Second answer.", True)
-    assert (state["tool_calls_used"], state["run_calls_start"]) == (4, 2)
+CALL = {"tool_calls": [{"name": "lookup", "args": {"query": "x"}}]}
 
 
-def test_a_follow_up_does_not_report_the_previous_runs_verification():
-    graph = build_research_graph(
-        model=ScriptedChatModel(responses=["First answer.", "Second answer."]),
-        tools=[lookup],
-        checkpointer=InMemorySaver(),
-    )
-    graph.invoke({"question": "First?"}, CONFIG, context=SETTINGS)
-    assert graph.get_state(CONFIG).values["verified"] is True
-    graph.invoke({"question": "Second?"}, CONFIG, context=SETTINGS.replace(verify="off"))
-    state = graph.get_state(CONFIG).values
-    assert (state["status"], state["answer"], state["verified"]) == ("done", "Second answer.", None)
-    assert (state["verifications"], state["tool_calls_used"]) == (0, 0)
+def test_a_follow_up_joins_the_transcript_of_a_finished_thread():
+    graph = graph_of(CALL, "42.", "84.")
+    assert run_thread(graph, thread_id="t", settings=SETTINGS, question="What?").answer == "42."
+    again = run_thread(graph, thread_id="t", settings=SETTINGS, follow_up="Doubled?")
+    assert (again.status, again.answer) == ("done", "84.")
+    asked = [m.content for m in again.values["messages"] if isinstance(m, HumanMessage)]
+    assert asked == ["What?", "Doubled?"]
+
+
+def test_a_second_start_of_a_thread_is_refused_and_changes_nothing():
+    graph = graph_of(CALL, "42.")
+    run_thread(graph, thread_id="t", settings=SETTINGS, question="What?")
+    config = {"configurable": {"thread_id": "t"}}
+    before = graph.get_state(config).values
+    with pytest.raises(InputError, match=r"^thread 't' already exists \(done\): continue it"):
+        run_thread(graph, thread_id="t", settings=SETTINGS, question="What?")
+    assert graph.get_state(config).values == before
+
+
+def test_a_follow_up_needs_a_finished_thread():
+    with pytest.raises(InputError, match=r"^thread 'nope' does not exist: a follow-up goes"):
+        run_thread(graph_of("x"), thread_id="nope", settings=SETTINGS, follow_up="And?")
+    graph = graph_of(CALL, CALL, "42.")
+    control = RunControl()
+    paused = run_thread(
+        graph, thread_id="t", settings=SETTINGS, question="What?", control=control,
+        on_progress=lambda p: p.tool_calls_used and control.request_drain(),
+    )  # fmt: skip
+    assert paused.paused
+    with pytest.raises(InputError, match=r"^thread 't' is not finished \(researching\)"):
+        run_thread(graph, thread_id="t", settings=SETTINGS, follow_up="And?")
