@@ -89,7 +89,8 @@ def fork_at(
     """Fork `thread_id` at a step or checkpoint into a new thread; return its id.
 
     The parent thread is never modified. `settings` (e.g. with a new budget) are stored
-    with the branch, so `mirograph resume BRANCH` continues it with them.
+    with the branch, so `mirograph resume BRANCH` continues it with them. Copy, settings
+    and note are one transaction (on SQLite): all of them, or none.
     """
     if (step is None) == (checkpoint_id is None):
         raise InputError("give exactly one of step or checkpoint_id")
@@ -97,12 +98,14 @@ def fork_at(
         checkpoint_id = checkpoint_for_step(saver, thread_id, step or 0)
     else:
         checkpoint_id = resolve_checkpoint(saver, thread_id, checkpoint_id)
-    child = fork_thread(
-        saver, thread_id, checkpoint_id=checkpoint_id, new_thread_id=new_thread_id, note=note
-    )
-    saver.set_thread_settings(child, settings.with_absolute_paths().to_dict())
-    edit_at_fork(saver, child, note)
-    mark_paused(saver, child)  # ready to resume, nothing running it
+    # One transaction: a crash mid-fork leaves no half-made branch, so a retry succeeds.
+    with saver.atomic():
+        child = fork_thread(
+            saver, thread_id, checkpoint_id=checkpoint_id, new_thread_id=new_thread_id, note=note
+        )
+        saver.set_thread_settings(child, settings.with_absolute_paths().to_dict())
+        edit_at_fork(saver, child, note)
+        mark_paused(saver, child)  # ready to resume, nothing running it
     return child
 
 

@@ -111,10 +111,12 @@ def run_thread(
     saver = graph.checkpointer if isinstance(graph.checkpointer, SaverCore) else None
     with saver.acquire_lease(thread_id) if saver else nullcontext() as lease:
         heartbeat = _every(HEARTBEAT_SECONDS, lease.heartbeat if saver else _nothing)
+        if question is None and follow_up is None and resume is None:
+            _check_started(graph, thread_id)
         # Checked under the lease, so two starts of one thread cannot both pass.
         question = _new_question(graph, thread_id, question, follow_up)
-        if question is not None and saver is not None:  # resuming then needs only the id
-            saver.set_thread_settings(thread_id, settings.with_absolute_paths().to_dict())
+        if question is not None and saver is not None:  # stored by the next checkpoint
+            saver.stage_thread_settings(thread_id, settings.with_absolute_paths().to_dict())
         result = _run(
             graph,
             thread_id,
@@ -225,6 +227,16 @@ def _run(
         values=values,
         interrupts=tuple(interrupts),
     )
+
+
+def _check_started(graph: CompiledStateGraph, thread_id: str) -> None:
+    """A thread to continue must have a checkpoint (settings alone are not a start)."""
+    config = {"configurable": {"thread_id": thread_id}}
+    if graph.checkpointer is not None and graph.checkpointer.get_tuple(config) is None:
+        raise InputError(
+            f"thread {thread_id} has no saved step (it stopped before its first checkpoint): "
+            f"start it again with `mirograph run QUESTION --thread {thread_id}`"
+        )
 
 
 def _nothing() -> None:

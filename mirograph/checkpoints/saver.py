@@ -26,7 +26,7 @@ import random
 import sqlite3
 import threading
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -151,11 +151,28 @@ class SaverCore(AsyncFromSync, BaseCheckpointSaver[Any]):
     def setup(self) -> None:
         """Nothing to do: the schema is created when the saver is built."""
 
+    def atomic(self) -> AbstractContextManager[Any]:
+        """One transaction around several saver calls from this thread (a fork: copy,
+        settings, note). Backends that cannot nest transactions run them one by one."""
+        return nullcontext()
+
+    def stage_thread_settings(self, thread_id: str, settings: dict[str, Any]) -> None:
+        """Settings of a thread with no checkpoint yet: stored by its first checkpoint, in
+        that checkpoint's transaction, so a crash in between leaves no settings-only thread."""
+        self._staged_settings()[str(thread_id)] = json.dumps(settings, sort_keys=True)
+
+    def _staged_settings(self) -> dict[str, str]:
+        staged = self.__dict__.get("_staged")
+        if staged is None:
+            staged = self.__dict__["_staged"] = {}
+        return staged
+
     def with_allowlist(self, extra_allowlist: Collection[tuple[str, ...]]) -> MirographSaver:
         """Extend the strict msgpack allow-list through the compression/encryption stack."""
         serde = _serde.with_allowlist(self.serde, extra_allowlist)
         if serde is self.serde:
             return self
+        self._staged_settings()  # created before the copy, so the clone shares it
         clone = copy.copy(self)  # shares the connection (or pool) and the lock
         clone.serde = serde
         return clone
@@ -208,6 +225,7 @@ class SaverCore(AsyncFromSync, BaseCheckpointSaver[Any]):
             created,
             seed_keys(values, meta),
         )
+        staged = self._staged_settings().get(thread_id) if checkpoint_ns == "" else None
         with self._write() as cur:
             cur.execute(_INSERT_CHECKPOINT, row)
             if checkpoint_ns == "":
@@ -221,6 +239,12 @@ class SaverCore(AsyncFromSync, BaseCheckpointSaver[Any]):
                         tool_calls,
                     ),
                 )
+            if staged is not None:
+                cur.execute(
+                    "UPDATE threads SET settings = ? WHERE thread_id = ?", (staged, thread_id)
+                )
+        if staged is not None:
+            self._staged_settings().pop(thread_id, None)
         return {
             "configurable": {
                 "thread_id": thread_id,
@@ -433,14 +457,35 @@ class MirographSaver(SaverCore, SqliteSaver):
         serde: SerializerProtocol | None = None,
         readonly: bool = False,
     ):
+        self._open_transaction = [False]  # a list: clones (`with_allowlist`) share it
         SqliteSaver.__init__(self, conn, serde=serde or _serde.build_serde())
         self.lock = threading.RLock()  # type: ignore[assignment]
         self.readonly = readonly
         """Opened by a read-only command: no schema, no migration, no write succeeds."""
         self._has_task_path = (
-            has_column(conn, "writes", "task_path") if readonly else (create_schema(conn))
+            has_column(conn, "writes", "task_path") if readonly else create_schema(conn)
         )
         self.is_setup = True
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """One SQLite transaction around several saver calls from this thread: every
+        `_write` inside joins it; an exception (or a kill) leaves none of them."""
+        with self.lock:
+            if self._open_transaction[0]:
+                yield
+                return
+            self.conn.execute("BEGIN IMMEDIATE")
+            self._open_transaction[0] = True
+            try:
+                yield
+            except BaseException:
+                self.conn.rollback()
+                raise
+            else:
+                self.conn.commit()
+            finally:
+                self._open_transaction[0] = False
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Cursor]:
@@ -460,6 +505,12 @@ class MirographSaver(SaverCore, SqliteSaver):
         """
         with self.lock:
             cur = self.conn.cursor()
+            if self._open_transaction[0]:  # inside `atomic()`: it commits or rolls back
+                try:
+                    yield cur
+                finally:
+                    cur.close()
+                return
             cur.execute("BEGIN IMMEDIATE")
             try:
                 yield cur
