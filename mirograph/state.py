@@ -12,6 +12,7 @@ import operator
 from collections.abc import Sequence
 from typing import (
     Annotated,
+    Any,
     Literal,
     NotRequired,  # pydantic needs these on 3.11
 )
@@ -126,6 +127,14 @@ def run_calls_used(state: ResearchState) -> int:
     return state.get("tool_calls_used", 0) - state.get("run_calls_start", 0)
 
 
+class CachedPage(TypedDict):
+    """An earlier result of this run that read the page a new call asks for."""
+
+    step: int
+    content: str
+    artifact: dict[str, Any]
+
+
 class ToolTask(TypedDict):
     """The input of one executor task: a single tool call, sent by the planner."""
 
@@ -135,3 +144,5 @@ class ToolTask(TypedDict):
     which is answered with `error` and not counted."""
     error: NotRequired[str]
     """Set when the call must not run (bad arguments, a repeat): the result to return."""
+    cached: NotRequired[CachedPage]
+    """Set when the page was already read in this run: served from that result."""

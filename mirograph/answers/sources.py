@@ -36,6 +36,7 @@ __all__ = [
     "collect_sources",
     "evidence_for",
     "format_source",
+    "pages_read",
     "source_key",
     "was_read",
 ]
@@ -143,6 +144,24 @@ def evidence_for(messages: Sequence[AnyMessage], source: Source) -> str:
                 return message.text
             shown = shown or message.text
     return shown
+
+
+CACHED_FROM = "served_from_call"
+"""`response_metadata` key of a result served from an earlier read: that call's number."""
+
+
+def pages_read(messages: Sequence[AnyMessage], tool: str) -> dict[str, tuple[int, ToolMessage]]:
+    """Source key -> (call number, result) of the first result of `tool` that read each
+    page — the run's page cache, kept in its transcript. Results served from the cache
+    are not entries (the original read is)."""
+    pages: dict[str, tuple[int, ToolMessage]] = {}
+    for step, message in tool_results(messages):
+        if message.name != tool or CACHED_FROM in message.response_metadata:
+            continue
+        for url, _title, read in _declared(message.artifact):
+            if read:
+                pages.setdefault(source_key(url), (step, message))
+    return pages
 
 
 def format_source(source: Source) -> str:

@@ -4,6 +4,9 @@ One task per call means a finished call is saved as a pending write of its step:
 sibling crashes or the process dies, resuming does not run the finished call again.
 Every failure the model or the environment causes becomes an error ToolMessage for the
 model (the run goes on); results are truncated here, at ingestion, with a visible marker.
+A page this run already read (the planner found it in the transcript: `ToolTask.cached`)
+is served from that earlier result with a note, never fetched again, so forks and
+resumes see exactly the page the run saw.
 """
 
 from __future__ import annotations
@@ -18,14 +21,19 @@ from langgraph.errors import GraphBubbleUp
 from langgraph.runtime import Runtime
 from pydantic import ValidationError
 
+from mirograph.answers.sources import CACHED_FROM
 from mirograph.context import ResearchContext
 from mirograph.memory import truncate_result
 from mirograph.memory.window_limits import tool_result_chars
 from mirograph.resources import Resources
 from mirograph.review import ToolDecision, mark_edited, rejected_message, review_tool_call
-from mirograph.state import ToolTask
+from mirograph.state import CachedPage, ToolTask
 
 log = logging.getLogger(__name__)
+PAGE_CACHE_NOTE = (
+    "[{name}: this page was already read in this run (tool call #{step}); "
+    "here is that result again, not fetched a second time]"
+)
 
 
 def executor(
@@ -38,13 +46,15 @@ def executor(
     """
     call = task["tool_call"]
     decision = ToolDecision("approve")
-    if runtime.context.review == "tools" and "error" not in task:
+    if runtime.context.review == "tools" and "error" not in task and "cached" not in task:
         decision = review_tool_call(call, task["step"])
     if decision.action == "edit":
         call = {**call, "args": decision.args or {}}
     tools = resources.tools_for(runtime.context)
     if "error" in task:
         message = _error(call, task["error"])
+    elif "cached" in task:
+        message = _from_cache(call, task["cached"])
     elif decision.action == "reject":
         message = rejected_message(call, decision.reason)
     elif (tool := tools.get(call["name"])) is None:
@@ -81,6 +91,18 @@ def _run(tool: BaseTool, call: dict[str, Any]) -> ToolMessage:
     if isinstance(result, ToolMessage):
         return result
     return ToolMessage(content=str(result), tool_call_id=call["id"], name=call["name"])
+
+
+def _from_cache(call: dict[str, Any], page: CachedPage) -> ToolMessage:
+    """The page as this run read it before: no new fetch, so forks and resumes stay exact."""
+    note = PAGE_CACHE_NOTE.format(name=call["name"], step=page["step"])
+    return ToolMessage(
+        content=f"{note}\n\n{page['content']}",
+        tool_call_id=call["id"],
+        name=call["name"],
+        artifact=page["artifact"],
+        response_metadata={CACHED_FROM: page["step"]},
+    )
 
 
 def _async_only(tool: BaseTool) -> bool:

@@ -22,13 +22,14 @@ from langchain_core.runnables import Runnable
 from langgraph.runtime import Runtime
 from langgraph.types import Command, Send
 
+from mirograph.answers.sources import pages_read, source_key
 from mirograph.context import ResearchContext
 from mirograph.memory import context_view
 from mirograph.memory.transcript_index import repeated_calls
 from mirograph.models.overflow import is_context_overflow
 from mirograph.progress import emit_progress
 from mirograph.resources import Resources
-from mirograph.state import ResearchState, ToolTask, run_calls_used
+from mirograph.state import CachedPage, ResearchState, ToolTask, run_calls_used
 from mirograph.transcript import (
     MAX_EMPTY_REPLIES,
     call_key,
@@ -41,6 +42,9 @@ log = logging.getLogger(__name__)
 
 FINISHED = ("done", "exhausted", "failed")
 BUDGET_SPENT = "Not run: the tool-call budget of {budget} calls is spent."
+PAGE_TOOL = "fetch_page"
+"""The tool whose pages are cached per run (served again from the transcript)."""
+PageCache = dict[str, tuple[int, ToolMessage]]
 
 
 @dataclass(frozen=True)
@@ -107,8 +111,9 @@ def planner(
         return _answer_now(turn, [*turn.new, response, *skipped], reason, "budget spent")
     fits = max(0, settings.max_tool_calls - used)
     seen = repeated_calls(state.get("messages", []))
+    pages = _page_cache(state.get("messages", []), calls)
     # Call numbers count the whole thread (sources and history cite them); budgets, the run.
-    tasks = [_task(call, total + n + 1, seen) for n, call in enumerate(calls[:fits])]
+    tasks = [_task(call, total + n + 1, seen, pages=pages) for n, call in enumerate(calls[:fits])]
     # Calls past the budget still need a result, in call order: the executor returns it.
     spent = BUDGET_SPENT.format(budget=settings.max_tool_calls)
     tasks += [_task(call, 0, {}, skipped=spent) for call in calls[fits:]]
@@ -162,8 +167,35 @@ def _budget_spent(settings: ResearchContext, used: int, started: float) -> str:
     return ""
 
 
-def _task(call: dict[str, Any], step: int, seen: dict[str, int], skipped: str = "") -> ToolTask:
-    """The executor's input for one call; `error` set when the call must not run."""
+def _page_cache(messages: list[AnyMessage], calls: list[dict[str, Any]]) -> PageCache:
+    """The pages this run read with fetch_page, when this turn fetches (else nothing)."""
+    if not any(call["name"] == PAGE_TOOL for call in calls):
+        return {}
+    return pages_read(messages, PAGE_TOOL)
+
+
+def _cached(call: dict[str, Any], pages: PageCache) -> CachedPage | None:
+    """The earlier read of the page `call` asks for, if this run has one."""
+    url = call["args"].get("url") if call["name"] == PAGE_TOOL else None
+    if not isinstance(url, str) or not pages:
+        return None
+    hit = pages.get(source_key(url))
+    if hit is None:
+        return None
+    step, message = hit
+    return {"step": step, "content": message.text, "artifact": dict(message.artifact)}
+
+
+def _task(
+    call: dict[str, Any],
+    step: int,
+    seen: dict[str, int],
+    skipped: str = "",
+    pages: PageCache | None = None,
+) -> ToolTask:
+    """The executor's input for one call; `error` set when the call must not run, `cached`
+    when it asks for a page this run already read (a different spelling of its URL, or
+    the page a redirect led to): the same arguments are a repeat, and say so."""
     task: ToolTask = {
         "tool_call": {k: call[k] for k in ("name", "args", "id", "type")},
         "step": step,
@@ -177,4 +209,6 @@ def _task(call: dict[str, Any], step: int, seen: dict[str, int], skipped: str = 
             f"Not run: you already called {call['name']} with these arguments (tool call "
             f"#{earlier}). Use its result, or try a different query."
         )
+    elif (page := _cached(call, pages or {})) is not None:
+        task["cached"] = page
     return task
