@@ -9,7 +9,9 @@ from datetime import date, datetime
 from itertools import pairwise
 from typing import Any
 
-from mirograph.checkpoints import StepInfo
+from langchain_core.messages import BaseMessage
+
+from mirograph.checkpoints import StepInfo, ThreadInfo
 from mirograph.memory import context_view, estimate_tokens
 from mirograph.ui import timeline
 from mirograph.ui.data import UiData
@@ -184,7 +186,7 @@ def _context_plot(data: UiData, row) -> str:
         for cid, t in tuples.items()
     )
     view_points = [(float(x), float(y)) for x, y in view if isinstance(y, int)]
-    transcript = transcript_points(data, row.info, every)
+    transcript, messages = transcript_points(data, row.info, every)
     if view_points and transcript and view_points[0][0] == transcript[0][0]:
         # Same prompt for both lines: at the first round nothing is stubbed or folded yet.
         offset = view_points[0][1] - transcript[0][1]
@@ -200,7 +202,7 @@ def _context_plot(data: UiData, row) -> str:
         if v <= 1.5 * top
     ]
     keep = "all" if settings.keep_tool_results < 0 else settings.keep_tool_results
-    return line_plot(
+    return usage_line(messages, settings.model) + line_plot(
         [
             Series(f"view (K = {keep} results in full)", view_points, "s-view"),
             Series("without retention: every result in full", transcript, "s-full"),
@@ -213,10 +215,13 @@ def _context_plot(data: UiData, row) -> str:
     )
 
 
-def transcript_points(data: UiData, info, every: int) -> list[tuple[float, float]]:
-    """Estimated tokens of the whole transcript after each tool result (one replay)."""
+def transcript_points(
+    data: UiData, info: ThreadInfo, every: int
+) -> tuple[list[tuple[float, float]], list[BaseMessage]]:
+    """Estimated tokens of the whole transcript after each tool result (one replay), and
+    the transcript."""
     if not info.head_checkpoint_id:
-        return []
+        return [], []
     messages = data.state_at(info.thread_id, info.head_checkpoint_id).get("messages", [])
     points, total, calls = [], 0, 0
     for message in messages:
@@ -225,7 +230,21 @@ def transcript_points(data: UiData, info, every: int) -> list[tuple[float, float
             calls += 1
             if calls % every == 0 or calls == 1:
                 points.append((float(calls), float(total)))
-    return points
+    return points, messages
+
+
+def usage_line(messages: list[BaseMessage], model: str) -> str:
+    """Where the tokens went: every model call's tokens and their cost, as `eval` counts."""
+    from mirograph.eval.usage import DEFAULT_PRICES, cost_usd, transcript_usage
+
+    used = transcript_usage(messages)
+    cost = cost_usd(model, used.tokens_in, used.tokens_out, DEFAULT_PRICES)
+    approx = " (estimated: the provider reported none)" if used.estimated else ""
+    price = "unknown (no price for the model)" if cost is None else f"${cost:.4f}"
+    return (
+        f'<p class="usage" id="usage">planner calls: {used.tokens_in:,} tokens in, '
+        f"{used.tokens_out:,} out{approx} · cost {price}</p>"
+    )
 
 
 def cite_html(text: str, numbers: set[int]) -> str:

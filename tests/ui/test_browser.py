@@ -65,6 +65,8 @@ def test_600_step_thread_jumps_to_step_300_and_shows_its_exact_view(server, page
     assert "page" in page.inner_text(".pager")
     assert page.locator("#timeline tr.step").count() <= 60  # a page of steps, not all
     page.wait_for_selector("#plot svg polyline")  # the context-size plot, loaded after
+    assert "tokens in" in page.inner_text("#usage")  # a scripted model costs nothing
+    assert page.inner_text("#usage").endswith("cost $0.0000")
     repeats = page.locator("#timeline .result.repeat")
     assert repeats.count() > 0  # calls past 250 repeat earlier queries
     page.fill("#jump-call", "300")
