@@ -134,7 +134,9 @@ def fork(
         int | None, typer.Option(min=0, help="Fork right after the N-th tool call's result.")
     ] = None,
     checkpoint: Annotated[str | None, typer.Option(help="Fork at this checkpoint id.")] = None,
-    new_thread: Annotated[str | None, typer.Option(help="Id of the new thread.")] = None,
+    new_thread: Annotated[
+        str | None, typer.Option(help="Id of the new thread (default: a new UUID).")
+    ] = None,
     note: Annotated[str | None, typer.Option(help="A hint added as a user message.")] = None,
     db: DbOption = DEFAULT_DB,
     model: opts.Model = None,
@@ -160,11 +162,12 @@ def fork(
     Run settings given here (another --model, a new --max-tool-calls budget, ...) are
     stored with the branch; the rest are the parent's.
     """
-    from mirograph.branching import fork_at
+    from mirograph.branching import fork_at, resolve_thread
 
     if (step is None) == (checkpoint is None):
         fail("give exactly one of --step N or --checkpoint ID")
     with user_errors(), open_existing(db) as saver:
+        thread = resolve_thread(saver, thread)
         settings = opts.changed_settings(
             thread_settings(saver, thread),
             model=model,

@@ -52,6 +52,22 @@ def step_numbers(lineage: Sequence[StepInfo]) -> dict[str, int]:
     return numbers
 
 
+def resolve_thread(saver: SaverCore, given: str) -> str:
+    """The thread `given` names: its id, or a prefix (4+ characters) of exactly one
+    thread's id, as for the CLI's UUIDs; unknown names come back as they are."""
+    if saver.get_thread(given) is not None or len(given) < 4:
+        return given
+    with saver._read() as cur:
+        found = cur.execute(
+            "SELECT thread_id FROM threads WHERE substr(thread_id, 1, ?) = ? "
+            "ORDER BY thread_id LIMIT 2",
+            (len(given), given),
+        ).fetchall()
+    if len(found) > 1:
+        raise InputError(f"thread id {given!r} matches several threads: give more of it")
+    return found[0][0] if found else given
+
+
 def resolve_checkpoint(saver: SaverCore, thread_id: str, given: str) -> str:
     """The full id of the thread's checkpoint that `given` names: the id, or any prefix of
     it unique in the thread (a cut id as a narrow table shows it, `…` and all)."""

@@ -60,7 +60,9 @@ if TYPE_CHECKING:
 def run(
     question: Annotated[str, typer.Argument(help="The research question.")],
     db: DbOption = DEFAULT_DB,
-    thread: Annotated[str | None, typer.Option(help="Thread id (default: a new one).")] = None,
+    thread: Annotated[
+        str | None, typer.Option(help="Thread id (default: a new UUID, which Studio accepts).")
+    ] = None,
     model: Annotated[
         str, typer.Option(help="PROVIDER:MODEL or scripted:PATH.", envvar="MIROGRAPH_MODEL")
     ] = "",
@@ -150,7 +152,7 @@ def run(
             **({"tools": tuple(tool)} if tool else {}),
         ).with_absolute_paths()
         resources = resolve_resources(settings)
-        thread_id = thread or uuid.uuid4().hex[:12]
+        thread_id = thread or str(uuid.uuid4())  # a UUID, as `langgraph dev` requires
         with open_checkpointer(db) as saver:
             if thread and saver.latest_checkpoint_id(thread_id):  # the runner checks it again
                 raise InputError(
@@ -230,7 +232,10 @@ def resume(
     terminal, at a prompt. Run settings given here (e.g. --model for a thread made in
     Python, or another model for a branch) replace the stored ones from now on.
     """
+    from mirograph.branching import resolve_thread
+
     with user_errors(), open_existing(db) as saver:
+        thread = resolve_thread(saver, thread)
         stored = thread_settings(saver, thread)
         settings = opts.changed_settings(
             stored,

@@ -31,7 +31,7 @@ def fork_thread(
     `include_pending_writes=True` also copies the writes of tasks that already ran from
     the fork checkpoint, so continuing skips them (a resume-like copy, not a re-run).
     """
-    new_thread_id = new_thread_id or f"{thread_id}-{uuid.uuid4().hex[:8]}"
+    new_thread_id = new_thread_id or str(uuid.uuid4())  # a UUID, as `langgraph dev` requires
     with saver._write() as cur:
         if (
             cur.execute("SELECT 1 FROM threads WHERE thread_id = ?", (thread_id,)).fetchone()

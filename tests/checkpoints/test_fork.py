@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from mirograph.checkpoints import fork_thread
@@ -75,10 +77,10 @@ def test_fork_state_edits_apply_to_the_child_only(saver, finished):
     assert contents(finished.get_state(config("t1")).values) == FULL
 
 
-def test_fork_generates_a_thread_id(saver, finished):
+def test_fork_generates_a_uuid_thread_id(saver, finished):
     new_id = fork_thread(saver, "t1", checkpoint_id=after_tool_call(saver, "t1", 1))
 
-    assert new_id.startswith("t1-")
+    assert str(uuid.UUID(new_id)) == new_id  # what `langgraph dev` accepts
     assert saver.get_thread(new_id).parent_thread_id == "t1"
 
 

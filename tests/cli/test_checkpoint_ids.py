@@ -97,3 +97,27 @@ def test_fork_step_numbers_are_the_tool_calls_history_shows(finished, capsys):
     assert code == 0, err
     data = json.loads(out)
     assert (data["fork_step"], numbers[data["parent_checkpoint_id"]]) == (2, 2)
+
+
+def test_threads_get_uuids_and_are_named_by_a_unique_prefix(tmp_path, capsys):
+    import uuid
+
+    from tests.cli.conftest import TOOL
+
+    db = tmp_path / "db.sqlite"
+    script = write_script(tmp_path / "s.json", calls=2)
+    run = mirograph(
+        "run", "Q?", "--db", str(db), "--model", f"scripted:{script}", "--tool", TOOL,
+        "--verify", "rules", "--json",
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    thread = json.loads(run.stdout)["thread_id"]
+    assert str(uuid.UUID(thread)) == thread
+    code, out, err = cli(capsys, "fork", thread[:8], "--step", "1", "--db", str(db), "--json")
+    assert code == 0, err
+    forked = json.loads(out)
+    assert forked["parent_thread_id"] == thread
+    assert str(uuid.UUID(forked["thread_id"])) == forked["thread_id"]
+    resumed = mirograph("resume", forked["thread_id"][:8], "--db", str(db), "--json")
+    assert resumed.returncode == 0, resumed.stderr
+    assert json.loads(resumed.stdout)["thread_id"] == forked["thread_id"]
