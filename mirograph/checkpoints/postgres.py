@@ -10,6 +10,7 @@ that translates SQLite's placeholders. What is PostgreSQL's own:
   serializes every call behind one);
 - async methods run the sync ones on the saver's own threads, one per pooled connection;
 - `_lock_key` takes a transaction-level advisory lock (SQLite's write lock is global);
+- `atomic()` keeps one connection's transaction open across several calls of a thread;
 - migrations run once under an advisory lock (`_pg_schema`).
 
 Needs the `postgres` extra: `pip install 'mirograph[postgres]'`.
@@ -21,6 +22,7 @@ import asyncio
 import contextvars
 import functools
 import json
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -105,6 +107,7 @@ class PostgresSaver(SaverCore):
             name="mirograph",
         )
         self._threads = ThreadPoolExecutor(pool_size, thread_name_prefix="mirograph-pg")
+        self._local = threading.local()  # the open `atomic()` transaction of each thread
         self.is_setup = True
 
     def close(self) -> None:
@@ -114,11 +117,29 @@ class PostgresSaver(SaverCore):
 
     @contextmanager
     def _transaction(self) -> Iterator[PgCursor]:
+        joined = getattr(self._local, "cursor", None)
+        if joined is not None:  # inside `atomic()` on this thread: it commits or rolls back
+            yield joined
+            return
         try:
             with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
                 yield PgCursor(cur)
         except psycopg.OperationalError as exc:
             raise connect_error(self.url, exc) from None
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """One transaction around several saver calls from this thread (a fork: copy,
+        settings, note): each `_read` / `_write` inside joins it on the same connection."""
+        if getattr(self._local, "cursor", None) is not None:
+            yield
+            return
+        with self._transaction() as cur:
+            self._local.cursor = cur
+            try:
+                yield
+            finally:
+                self._local.cursor = None
 
     def _read(self) -> Any:
         return self._transaction()

@@ -228,3 +228,16 @@ def test_delete_thread_removes_its_row(saver, finished):
 
     assert saver.get_thread("t1") is None
     assert saver.history("t1") == []
+
+
+def test_atomic_keeps_all_calls_inside_or_none(saver):
+    with pytest.raises(RuntimeError, match="crash"), saver.atomic():
+        saver.set_thread_settings("a", {"x": 1})
+        assert saver.get_thread("a").settings == {"x": 1}  # reads see the open transaction
+        saver.set_thread_settings("b", {"x": 2})
+        raise RuntimeError("crash")
+
+    assert (saver.get_thread("a"), saver.get_thread("b")) == (None, None)
+    with saver.atomic():
+        saver.set_thread_settings("a", {"x": 1})
+    assert saver.get_thread("a").settings == {"x": 1}

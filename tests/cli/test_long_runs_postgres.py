@@ -72,11 +72,13 @@ def test_a_600_step_thread_on_postgres_killed_twice_resumes_exactly(tmp_path):
         assert [s["checkpoint_id"] for s in steps] == [s.checkpoint_id for s in lineage]
         assert {s["tool_calls_used"] for s in steps} >= set(range(1, CALLS + 1))
 
-        fork = mirograph("fork", "t", "--step", "300", "--db", url, "--new-thread", "b")
+        fork = mirograph(
+            "fork", "t", "--step", "300", "--db", url, "--new-thread", "b", timeout=300
+        )
         assert fork.returncode == 0, fork.stderr
         after = mirograph("history", "t", "--db", url, "--json", timeout=300)
         assert json.loads(after.stdout) == steps
-        branch = json.loads(mirograph("history", "b", "--db", url, "--json").stdout)
+        branch = json.loads(mirograph("history", "b", "--db", url, "--json", timeout=300).stdout)
         assert max(s["tool_calls_used"] or 0 for s in branch) == 300
 
         content = CALLS * PAGE_CHARS
