@@ -10,7 +10,11 @@ of `preexec_fn`, which is unsafe in a threaded parent. Steps, each best-effort u
 2. as root: private mount propagation, the work directory bind-mounted on /tmp and fresh
    tmpfs on /var/tmp and /dev/shm, so files written anywhere temporary vanish with it;
 3. resource limits (CPU, address space, file size, processes, no core dumps);
-4. as root: drop to the unprivileged user (no groups, no new privileges);
+4. as root: drop to a user of its own (a fresh uid per sandbox, so process limits never
+   collide; no groups, no new privileges); not as root: a Landlock domain that reaches only
+   the system's and the interpreter's files (read) and the work directory (read-write) —
+   no /proc (so no other process's environment), no home, no ptrace or signals out of the
+   domain, and no TCP — whether or not namespaces were available;
 5. exec the interpreter on main.py — or, in probe mode, print what was achieved.
 """
 
@@ -28,6 +32,34 @@ MS_REC = 0x4000
 MS_PRIVATE = 1 << 18
 PR_SET_NO_NEW_PRIVS = 38
 EXIT_NO_ISOLATION = 97
+EXIT_NO_CONFINEMENT = 98
+PR_SET_DUMPABLE = 4
+
+# Landlock (Linux >= 5.13), by ABI version: the filesystem rights a ruleset can handle.
+SYS_LANDLOCK_CREATE_RULESET, SYS_LANDLOCK_ADD_RULE, SYS_LANDLOCK_RESTRICT_SELF = 444, 445, 446
+LANDLOCK_CREATE_RULESET_VERSION = 1
+LANDLOCK_RULE_PATH_BENEATH = 1
+FS_EXECUTE, FS_WRITE_FILE, FS_READ_FILE, FS_READ_DIR = 1, 2, 4, 8
+FS_ALL_V1 = (1 << 13) - 1  # execute .. make_sym
+FS_REFER, FS_TRUNCATE, FS_IOCTL_DEV = 1 << 13, 1 << 14, 1 << 15
+NET_BIND_TCP, NET_CONNECT_TCP = 1, 2
+SCOPE_ABSTRACT_UNIX_SOCKET, SCOPE_SIGNAL = 1, 2
+O_PATH, O_CLOEXEC = 0o10000000, 0o2000000
+SYSTEM_READ = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
+DEVICES = ("/dev/null", "/dev/zero", "/dev/urandom", "/dev/random")
+
+
+class _RulesetAttr(ctypes.Structure):
+    _fields_ = [
+        ("handled_access_fs", ctypes.c_uint64),
+        ("handled_access_net", ctypes.c_uint64),
+        ("scoped", ctypes.c_uint64),
+    ]
+
+
+class _PathBeneathAttr(ctypes.Structure):
+    _pack_ = 1
+    _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
 
 
 def _isolate(libc, as_root, workdir):
@@ -43,6 +75,53 @@ def _isolate(libc, as_root, workdir):
         if os.path.isdir(extra):
             libc.mount(b"tmpfs", extra, b"tmpfs", 0, b"size=16m,mode=1777")
     return True, private
+
+
+def _landlock(libc, read_paths, workdir):
+    """Confine this process (and what it starts) to `read_paths` (read, execute), the
+    work directory (everything) and a few devices. True when the kernel enforces it."""
+    abi = libc.syscall(SYS_LANDLOCK_CREATE_RULESET, None, 0, LANDLOCK_CREATE_RULESET_VERSION)
+    if abi < 1:
+        return False
+    handled = FS_ALL_V1 | (FS_REFER if abi >= 2 else 0) | (FS_TRUNCATE if abi >= 3 else 0)
+    handled |= FS_IOCTL_DEV if abi >= 5 else 0
+    attr = _RulesetAttr(handled, NET_BIND_TCP | NET_CONNECT_TCP if abi >= 4 else 0, 0)
+    if abi >= 6:
+        attr.scoped = SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL
+    size = ctypes.sizeof(_RulesetAttr) if abi >= 6 else (16 if abi >= 4 else 8)
+    ruleset = libc.syscall(SYS_LANDLOCK_CREATE_RULESET, ctypes.byref(attr), size, 0)
+    if ruleset < 0:
+        return False
+    read = FS_EXECUTE | FS_READ_FILE | FS_READ_DIR
+    rules = [(p, read) for p in (*SYSTEM_READ, *read_paths)]
+    rules += [(d, FS_READ_FILE | FS_WRITE_FILE) for d in DEVICES] + [(workdir, handled)]
+    for path, access in rules:
+        if not os.path.exists(path):
+            continue
+        fd = os.open(path, O_PATH | O_CLOEXEC)
+        if os.path.isfile(path):
+            access &= FS_EXECUTE | FS_WRITE_FILE | FS_READ_FILE | FS_TRUNCATE | FS_IOCTL_DEV
+        rule = _PathBeneathAttr(access & handled, fd)
+        libc.syscall(SYS_LANDLOCK_ADD_RULE, ruleset, LANDLOCK_RULE_PATH_BENEATH,
+                     ctypes.byref(rule), 0)  # fmt: skip
+        os.close(fd)
+    libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    confined = libc.syscall(SYS_LANDLOCK_RESTRICT_SELF, ruleset, 0) == 0
+    os.close(ruleset)
+    return confined
+
+
+def _user_processes():
+    """How many processes this user runs now (RLIMIT_NPROC counts them all)."""
+    uid = os.getuid()
+    count = 0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                count += os.stat(f"/proc/{entry}").st_uid == uid
+            except OSError:
+                continue
+    return count
 
 
 def _limit(cfg):
@@ -70,14 +149,29 @@ def main():
         os._exit(EXIT_NO_ISOLATION)
     home = "/tmp" if private_tmp else workdir
     os.chdir(home)
+    if not as_root and not network:
+        # No user namespace of its own: RLIMIT_NPROC counts all of this user's processes,
+        # so the sandbox's budget is on top of what the user already runs.
+        cfg["max_processes"] += _user_processes()
     _limit(cfg)
+    confined = False
     if as_root:
         os.setgroups([])
         os.setgid(cfg["gid"])
         os.setuid(cfg["uid"])
+    else:
+        confined = _landlock(libc, cfg["read_paths"], workdir)
+        if not confined and not cfg["allow_unconfined"]:
+            sys.stderr.write("sandbox: no Landlock here; refusing to run unconfined\n")
+            os._exit(EXIT_NO_CONFINEMENT)
     libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
     if cfg.get("probe"):
-        report = {"network_isolated": network, "private_tmp": private_tmp, "uid": os.getuid()}
+        report = {
+            "network_isolated": network,
+            "private_tmp": private_tmp,
+            "uid": os.getuid(),
+            "confined": as_root or confined,
+        }
         sys.stdout.write(json.dumps(report))
         sys.stdout.flush()
         os._exit(0)

@@ -12,6 +12,7 @@ import pytest
 from langchain_core.tools import ToolException
 
 from mirograph.tools import make_run_python, probe_sandbox
+from mirograph.tools.python_sandbox import SANDBOX_UIDS
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +52,7 @@ def test_secret_in_parent_environment_is_invisible(run_python, monkeypatch):
     assert result == ("exit status 0\n--- stdout ---\n['HOME', 'LANG', 'LC_ALL', 'PATH', 'TMPDIR']")
 
 
+@pytest.mark.security
 def test_tcp_connection_to_a_loopback_server_fails(run_python, sandbox):
     if not sandbox["network_isolated"]:
         pytest.skip("no network namespace on this machine: run_python has network access")
@@ -80,14 +82,15 @@ def test_files_written_by_the_code_do_not_survive(run_python, sandbox):
     assert set(glob.glob("/tmp/mirograph-py-*")) == before
 
 
+@pytest.mark.security
 def test_code_runs_as_an_unprivileged_user_when_started_as_root(run_python, sandbox):
     import os
 
     if os.geteuid() != 0:
         pytest.skip("not started as root: the code runs as the current user")
-    assert run_python.invoke({"code": "import os\nprint(os.getuid(), os.getgid())"}) == (
-        "exit status 0\n--- stdout ---\n65534 65534"
-    )
+    result = run_python.invoke({"code": "import os\nprint(os.getuid(), os.getgid())"})
+    uid, gid = map(int, result.removeprefix("exit status 0\n--- stdout ---\n").split())
+    assert uid == gid and uid in SANDBOX_UIDS
 
 
 def test_long_output_is_truncated():
@@ -105,3 +108,15 @@ def test_cpu_limit_kills_a_busy_program():
     assert str(caught.value) == (
         "run_python exceeded its CPU-time limit of 1 s; the process was killed"
     )
+
+
+@pytest.mark.security
+def test_concurrent_sandboxes_run_as_different_users(run_python):
+    """Each call gets a uid of its own, so one call's processes never count against
+    another's RLIMIT_NPROC (as root; not as root, see test_sandbox_non_root.py)."""
+    import os
+
+    if os.geteuid() != 0:
+        pytest.skip("not started as root: the code runs as the current user")
+    uids = {run_python.invoke({"code": "import os\nprint(os.getuid())"}) for _ in range(3)}
+    assert len(uids) == 3
