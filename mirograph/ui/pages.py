@@ -78,6 +78,7 @@ def thread_page(
         "target": target,
         **data.cached(("facts", *key), lambda: lineage_facts(lineage)),
         "outputs": outputs(data, row.info),
+        "reviews": pending_reviews(data, row.info) if row.status == "waiting for review" else [],
         "children": [t for t in data.family(thread_id) if t.parent_thread_id == thread_id],
     }
 
@@ -128,6 +129,23 @@ def outputs(data: UiData, info) -> dict[str, Any]:
         "verified": values.get("verified"),
         "summary": values.get("summary", ""),
     }
+
+
+def pending_reviews(data: UiData, info: ThreadInfo) -> list[str]:
+    """One line per review the thread waits for (the head's unanswered interrupts)."""
+    from mirograph._review_prompt import describe
+
+    head = data.tuples(info.thread_id, [info.head_checkpoint_id or ""])
+    saved = head.get(info.head_checkpoint_id or "")
+    if saved is None:
+        return []
+    answered = {w[0] for w in saved.pending_writes or () if w[1] == "__resume__"}
+    return [
+        describe(item)
+        for task, channel, value in saved.pending_writes or ()
+        if channel == "__interrupt__" and task not in answered
+        for item in (value if isinstance(value, list | tuple) else [value])
+    ]
 
 
 def view_page(data: UiData, thread_id: str, checkpoint: str | None, call: int | None) -> dict:

@@ -81,6 +81,7 @@ def ui_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for branch in ("base-a", "base-b"):
         run_cli("resume", branch, "--db", str(db))
     folded_thread(db)
+    run_cli(*run_args(db, short, "review", "--review", "tools"))  # waits at the first call
     return db
 
 

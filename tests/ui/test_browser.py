@@ -27,7 +27,7 @@ def test_thread_list_shows_status_question_and_calls(server, page):
     page.goto(f"{server.url}/")
     rows = page.locator("#threads tbody tr")
     assert sorted(rows.evaluate_all("rs => rs.map(r => r.dataset.thread)")) == [
-        "base", "base-a", "base-b", "folded", "long",
+        "base", "base-a", "base-b", "folded", "long", "review",
     ]  # fmt: skip
     long = page.locator('tr[data-thread="long"]')
     assert long.locator("td").nth(1).inner_text() == "done"
@@ -118,6 +118,16 @@ def test_jump_to_a_step_highlights_it_on_its_page(server, page):
     assert target.count() == 1
     assert target.locator("td.node").inner_text() == "summarizer"
     assert target.locator("td.calls-used").inner_text() == "300"
+
+
+def test_a_thread_waiting_for_review_shows_what_it_waits_for_and_the_command(server, page):
+    page.goto(f"{server.url}/thread?id=review")
+    assert page.inner_text("#thread-status") == "waiting for review"
+    assert page.locator("#reviews li").all_inner_texts() == [
+        'tool call #1: counted_lookup({"query": "q0"})'
+    ]
+    commands = page.locator("#reviews .cmd code").all_inner_texts()
+    assert commands[0].startswith("mirograph resume review --approve --db ")
 
 
 def test_tool_filter_shows_only_that_tools_steps_across_the_thread(server, page):
