@@ -159,7 +159,7 @@ def test_fork_tree_and_two_branches_side_by_side(server, page):
 
 def test_running_thread_gains_steps_without_a_reload(browser_page_factory, tmp_path):
     db = tmp_path / "live.sqlite"
-    run = start_run(db, write_script(tmp_path / "s.json", 40), "live", seconds="0.3")
+    run = start_run(db, write_script(tmp_path / "s.json", 80), "live", seconds="0.25")
     try:
         wait_for(lambda: db.exists() and has_steps(db, "live", 6), "the run's first steps")
         with Server(db) as live:
