@@ -9,7 +9,7 @@ LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAM
 	-DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_SERVER=OFF
 DEMO := .demo
 
-.PHONY: install demo test lint clean
+.PHONY: install demo test test-fast lint clean
 
 install: $(VENV)/.installed
 
@@ -28,8 +28,13 @@ demo: install
 		--db $(DEMO)/mirograph.sqlite --thread demo
 	$(BIN)/mirograph show demo --db $(DEMO)/mirograph.sqlite
 
+# The whole suite: what CI runs (.ci/run).
 test: install
 	$(BIN)/python -m pytest
+
+# No subprocess, server, kernel, browser or socket (tests/conftest.py enforces it).
+test-fast: install
+	$(BIN)/python -m pytest -m "not integration" -q
 
 lint: install
 	$(BIN)/ruff check mirograph tests bench && $(BIN)/ruff format --check mirograph tests bench
