@@ -65,6 +65,7 @@ INTEGRATION_MODULES = frozenset(
         "tests/cli/test_cli_postgres.py",
         "tests/cli/test_cli_run.py",
         "tests/cli/test_cli_tools.py",
+        "tests/cli/test_crash_windows.py",
         "tests/cli/test_entry_points.py",
         "tests/cli/test_long_runs.py",
         "tests/cli/test_readonly.py",
@@ -79,11 +80,13 @@ INTEGRATION_MODULES = frozenset(
         "tests/models/test_http_runs.py",
         "tests/notebooks/test_notebooks.py",
         "tests/studio/test_review_cli.py",
+        "tests/studio/test_cli_threads_in_studio.py",
         "tests/studio/test_studio.py",
         "tests/studio/test_trust.py",
         "tests/test_readme.py",
         "tests/tools/test_fetch.py",
         "tests/tools/test_mcp_sessions.py",
+        "tests/tools/test_page_cache.py",
         "tests/tools/test_python_sandbox.py",
         "tests/ui/test_browser.py",
         "tests/ui/test_server.py",
@@ -123,14 +126,15 @@ SLOW_TIER_MARKS = ("slow",)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark the integration tier: listed modules and tests, PostgreSQL parametrizations
-    (libpq's sockets are out of the guard's sight), and `slow` scenarios."""
+    """Mark the integration tier: listed modules and tests, PostgreSQL modules and
+    parametrizations (libpq's sockets are out of the guard's sight), `slow` scenarios."""
     for item in items:
         path, _, name = item.nodeid.partition("::")
         function = name.split("[", 1)[0]
         if (
             path in INTEGRATION_MODULES
             or f"{path}::{function}" in INTEGRATION_TESTS
+            or "postgres" in path.rpartition("/")[2]
             or "postgres" in name.partition("[")[2]
             or any(item.get_closest_marker(mark) for mark in SLOW_TIER_MARKS)
         ):
