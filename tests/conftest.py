@@ -88,6 +88,7 @@ INTEGRATION_MODULES = frozenset(
         "tests/tools/test_mcp_sessions.py",
         "tests/tools/test_page_cache.py",
         "tests/tools/test_python_sandbox.py",
+        "tests/tools/test_sandbox_non_root.py",
         "tests/ui/test_browser.py",
         "tests/ui/test_server.py",
         "tests/verify/test_cli_show.py",
