@@ -10,6 +10,8 @@ stock `ChatOpenAI` (each measured against a real server):
   and `json_object`), so structured output tries `json_schema`, then function calling with
   the schema as a named tool, then JSON mode with the schema in the prompt, and keeps using
   the first method that worked;
+- a streamed tool call repeats its name (and id) in every chunk (llama-cpp-python), which
+  LangChain's chunk merging concatenates into `lookuplookuplookup…`: repeats are dropped;
 - `tool_choice="required"` is rejected by some (llama-cpp-python: HTTP 500), so a forced
   call of the only tool is sent as a named tool choice (accepted everywhere), and
   "required" with several tools as "auto".
@@ -21,7 +23,7 @@ response format costs one request, not the full back-off.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
 import json_repair
@@ -29,6 +31,7 @@ import openai
 from langchain_core.exceptions import OutputParserException
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.messages import AIMessage, HumanMessage
+from langchain_core.outputs import ChatGenerationChunk
 from langchain_core.runnables import Runnable, RunnableLambda
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from langchain_openai import ChatOpenAI
@@ -71,6 +74,18 @@ class CompatChatOpenAI(ChatOpenAI):
             if message.get("role") == "assistant" and message.get("content") is None:
                 message["content"] = ""
         return payload
+
+    def _stream(self, *args: Any, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+        heads: dict[Any, dict[str, str]] = {}
+        for chunk in super()._stream(*args, **kwargs):
+            _drop_repeated_heads(chunk, heads)
+            yield chunk
+
+    async def _astream(self, *args: Any, **kwargs: Any) -> AsyncIterator[ChatGenerationChunk]:
+        heads: dict[Any, dict[str, str]] = {}
+        async for chunk in super()._astream(*args, **kwargs):
+            _drop_repeated_heads(chunk, heads)
+            yield chunk
 
     def bind_tools(
         self, tools: Sequence[Any], *, tool_choice: Any = None, **kwargs: Any
@@ -138,6 +153,22 @@ class CompatChatOpenAI(ChatOpenAI):
             probe.async_client = probe.root_async_client.chat.completions
             self._probe = probe
         return self._probe
+
+
+def _drop_repeated_heads(chunk: ChatGenerationChunk, heads: dict[Any, dict[str, str]]) -> None:
+    """Keep a streamed call's name and id on its first chunk only (servers that repeat them
+    would otherwise get them concatenated); the legacy `function_call` copy is dropped."""
+    parts = getattr(chunk.message, "tool_call_chunks", None) or []
+    for part in parts:
+        head = heads.setdefault(part.get("index"), {})
+        for key in ("name", "id"):
+            value = part.get(key)
+            if value and head.get(key) == value:
+                part[key] = None  # type: ignore[literal-required]
+            elif value and key not in head:
+                head[key] = value
+    if parts:
+        chunk.message.additional_kwargs.pop("function_call", None)
 
 
 def without_tool_calls(model: BaseChatModel, tools: Sequence[Any]) -> Runnable:

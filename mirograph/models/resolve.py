@@ -178,6 +178,9 @@ def _init(
     if provider == "openai" and base_url:  # an OpenAI-compatible server: smooth its quirks
         from mirograph.models.compat import CompatChatOpenAI
 
+        # Streaming keeps long local generations from hitting idle timeouts.
+        kwargs.setdefault("streaming", True)
+        kwargs.setdefault("stream_usage", True)
         return CompatChatOpenAI(model=name, **kwargs)  # type: ignore[arg-type]
     try:
         return init_chat_model(name, model_provider=provider, **kwargs)

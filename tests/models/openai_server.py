@@ -5,7 +5,9 @@ asks for it and plain JSON otherwise, and records every request body. A script e
 a reply dict, or a function of the request body returning one:
 
 - `{"content": "text"}` and/or `{"tool_calls": [{"name": ..., "args": {...}}]}`;
-- `{"status": 429, "message": "...", "headers": {...}}` for an error response.
+- `{"status": 429, "message": "...", "headers": {...}}` for an error response;
+- `"repeat_heads": True` streams each call's arguments in pieces, repeating its name and
+  id in every chunk, as llama-cpp-python's server does.
 
 When the script runs out the server answers 400 "script exhausted", which no client
 retries, so a test that asks for too much fails fast instead of hanging.
@@ -89,6 +91,12 @@ def _chunks(body: dict[str, Any], reply: Reply, n: int) -> Iterator[dict[str, An
         yield chunk({"content": text[start : start + 16]})
     calls = _tool_calls(reply, n)
     for index, call in enumerate(calls):
+        if reply.get("repeat_heads"):  # llama-cpp-python: name and id in every chunk
+            arguments = call["function"]["arguments"]
+            for start in range(0, len(arguments), 4):
+                piece = {**call["function"], "arguments": arguments[start : start + 4]}
+                yield chunk({"tool_calls": [{"index": index, **call, "function": piece}]})
+            continue
         yield chunk({"tool_calls": [{"index": index, **call}]})
     yield chunk({}, "tool_calls" if calls else "stop")
     if (body.get("stream_options") or {}).get("include_usage"):

@@ -49,3 +49,17 @@ def test_required_tool_choice_becomes_what_every_server_accepts(openai_server: O
         {"type": "function", "function": {"name": "lookup"}},
         "auto",
     ]
+
+
+def test_a_streamed_call_repeating_its_name_in_every_chunk_is_merged_once(
+    openai_server: OpenAIServer,
+):
+    call = {"name": "lookup", "args": {"query": "capital of France"}}
+    openai_server.reply({"tool_calls": [call], "repeat_heads": True})
+    model = resolve_model("openai:m", base_url=openai_server.url)
+    reply = model.bind_tools([lookup]).invoke("q")
+    assert openai_server.requests[0]["stream"] is True
+    assert [(c["name"], c["args"], c["id"]) for c in reply.tool_calls] == [
+        ("lookup", {"query": "capital of France"}, "call_1_0")
+    ]
+    assert "function_call" not in reply.additional_kwargs
