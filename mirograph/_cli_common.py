@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 
 from mirograph import _display as display
-from mirograph.checkpoints import is_database_url, open_checkpointer
-from mirograph.context import ResearchContext
 from mirograph.errors import MirographError, ThreadNotFound
 
 if TYPE_CHECKING:
     from mirograph.checkpoints import MirographSaver, SaverCore
+    from mirograph.checkpoints._records import ThreadInfo
+    from mirograph.checkpoints.listing import Listing
+    from mirograph.context import ResearchContext
 
 app = typer.Typer(
     name="mirograph",
@@ -71,17 +72,49 @@ def user_errors() -> Iterator[None]:
 def open_existing(db: str | Path, *, readonly: bool = False) -> Iterator[SaverCore]:
     """Open a database that must already exist (reading never creates a file);
     `readonly=True` for commands that only look, so a SQLite file is left byte-identical."""
-    if not is_database_url(db) and not Path(db).exists():
-        raise ThreadNotFound(f"no database at {db} (run `mirograph run` first or pass --db)")
+    from mirograph.checkpoints import open_checkpointer
+
+    _must_exist(db)
     with open_checkpointer(db, readonly=readonly) as saver:
         yield saver
 
 
-def thread_settings(saver: MirographSaver, thread_id: str) -> ResearchContext:
-    """The settings stored with a thread; ThreadNotFound when there is no such thread."""
-    info = saver.get_thread(thread_id)
+@contextmanager
+def open_listing(db: str | Path) -> Iterator[Listing | SaverCore]:
+    """Open an existing database for the listing commands: a SQLite file with plain SQL,
+    no LangGraph; a PostgreSQL URL through its saver (same listing methods)."""
+    from mirograph.checkpoints import is_database_url
+    from mirograph.checkpoints.listing import open_listing as open_sqlite_listing
+
+    if is_database_url(db):
+        with open_existing(db, readonly=True) as saver:
+            yield saver
+        return
+    _must_exist(db)
+    with open_sqlite_listing(db) as listing:
+        yield listing
+
+
+def _must_exist(db: str | Path) -> None:
+    from mirograph.checkpoints import is_database_url
+
+    if not is_database_url(db) and not Path(db).exists():
+        raise ThreadNotFound(f"no database at {db} (run `mirograph run` first or pass --db)")
+
+
+def existing_thread(reader: SaverCore | Listing, thread_id: str) -> ThreadInfo:
+    """The thread's row; ThreadNotFound when there is no such thread."""
+    info = reader.get_thread(thread_id)
     if info is None:
         raise ThreadNotFound(f"no thread {thread_id!r} in this database (see `mirograph threads`)")
+    return info
+
+
+def thread_settings(saver: MirographSaver, thread_id: str) -> ResearchContext:
+    """The settings stored with a thread; ThreadNotFound when there is no such thread."""
+    from mirograph.context import ResearchContext
+
+    info = existing_thread(saver, thread_id)
     if info.settings:
         return ResearchContext.from_dict(info.settings)
     return served_settings(server_run_settings(saver, thread_id))
@@ -92,6 +125,7 @@ def served_settings(run: dict[str, Any]) -> ResearchContext:
     this environment, as they did in the server's (the CLI's user is the operator)."""
     import os
 
+    from mirograph.context import ResearchContext
     from mirograph.deployment import Deployment
     from mirograph.resources import operator_settings
 

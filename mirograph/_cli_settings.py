@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from mirograph.context import AnswerFormat, ResearchContext, SearchBackend, ToolProtocol, VerifyMode
+from mirograph.choices import AnswerFormat, SearchBackend, ToolProtocol, VerifyMode
+
+if TYPE_CHECKING:
+    from mirograph.context import ResearchContext
 
 _PANEL = "Run settings (default: as stored with the thread)"
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import collections
 import dataclasses
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,12 +17,16 @@ from mirograph._cli_common import (
     DbOption,
     JsonOption,
     app,
+    existing_thread,
     fail,
     open_existing,
+    open_listing,
     thread_settings,
     user_errors,
 )
 from mirograph._cli_stops import resume_command
+
+FINISHED = ("done", "exhausted", "failed")
 
 
 @app.command()
@@ -32,9 +38,9 @@ def threads(db: DbOption = DEFAULT_DB, as_json: JsonOption = False) -> None:
     """
     from mirograph.status import thread_statuses
 
-    with user_errors(), open_existing(db, readonly=True) as saver:
-        infos = saver.list_threads()
-        statuses = thread_statuses(saver, infos)
+    with user_errors(), open_listing(db) as listing:
+        infos = listing.list_threads()
+        statuses = thread_statuses(listing, infos)
         rows = [
             {
                 **{k: v for k, v in dataclasses.asdict(info).items() if k != "settings"},
@@ -57,19 +63,8 @@ def show(
     """Print a thread's answer, report, sources and counters."""
     if fmt not in ("md", "json"):
         fail(f"--format must be md or json, not {fmt!r}")
-    from mirograph.answers.sources import collect_sources
-    from mirograph.graphs.research import build_research_graph
-    from mirograph.status import thread_statuses
-
-    with user_errors(), open_existing(db, readonly=True) as saver:
-        thread_settings(saver, thread)
-        values = (
-            build_research_graph(checkpointer=saver)
-            .get_state({"configurable": {"thread_id": thread}})
-            .values
-        )
-        info = saver.get_thread(thread)
-        status = thread_statuses(saver, [info])[thread] if info else "interrupted"
+    with user_errors():
+        values, count, status = latest_state(db, thread)
     data = {
         "thread_id": thread,
         "question": values.get("question", ""),
@@ -77,11 +72,10 @@ def show(
         "verified": values.get("verified"),
         "answer": values.get("answer", ""),
         "report": values.get("report", ""),
-        # Unfinished threads have no `sources` yet: derive them from the transcript.
-        "sources": values.get("sources") or collect_sources(values.get("messages", [])),
+        "sources": values.get("sources") or [],
         "tool_calls_used": values.get("tool_calls_used", 0),
         "summary": values.get("summary", ""),
-        "messages": len(values.get("messages", [])),
+        "messages": count,
     }
     if fmt == "json":
         display.print_json(data)
@@ -89,10 +83,50 @@ def show(
         typer.echo(show_markdown(data))
 
 
+def latest_state(db: str | Path, thread: str) -> tuple[dict[str, Any], int, str]:
+    """The head checkpoint's values, the transcript's length and the thread's status, read
+    as plain data.
+
+    A finished run stored its sources; an unfinished one (or a transcript this reader
+    cannot count, or a PostgreSQL database) needs the state loaded the LangGraph way.
+    """
+    from mirograph.checkpoints.listing import Listing, NeedsState
+    from mirograph.status import thread_statuses
+
+    with open_listing(db) as listing:
+        info = existing_thread(listing, thread)
+        status = thread_statuses(listing, [info])[thread]
+        if isinstance(listing, Listing):
+            values = listing.latest_values(thread)
+            if values.get("status") in FINISHED and "sources" in values:
+                try:
+                    return values, listing.message_count(thread), status
+                except NeedsState:
+                    pass
+    return (*full_state(db, thread), status)
+
+
+def full_state(db: str | Path, thread: str) -> tuple[dict[str, Any], int]:
+    """The state as the graph sees it, with sources derived from the transcript."""
+    from mirograph.answers.sources import collect_sources
+    from mirograph.graphs.research import build_research_graph
+
+    with open_existing(db, readonly=True) as saver:
+        thread_settings(saver, thread)
+        values = (
+            build_research_graph(checkpointer=saver)
+            .get_state({"configurable": {"thread_id": thread}})
+            .values
+        )
+    messages = values.get("messages", [])
+    # Unfinished threads have no `sources` yet: derive them from the transcript.
+    return {**values, "sources": values.get("sources") or collect_sources(messages)}, len(messages)
+
+
 def show_markdown(data: dict[str, Any]) -> str:
     """A thread as markdown: the report (or the question and answer), every retrieved
     source by number, and a status line."""
-    from mirograph.answers.sources import format_source
+    from mirograph.text import format_source
 
     parts = [
         data["report"].rstrip()
@@ -115,16 +149,28 @@ def show_markdown(data: dict[str, Any]) -> str:
 def history(
     thread: Annotated[str, typer.Argument(help="The thread whose steps to list.")],
     db: DbOption = DEFAULT_DB,
+    tail: Annotated[int | None, typer.Option(min=1, help="Only the last N rows.")] = None,
+    tool_calls_only: Annotated[
+        bool, typer.Option("--tool-calls-only", help="Only the steps that ran tool calls.")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """List the steps of a thread's own lineage: tool-call number, node, checkpoint id."""
-    with user_errors(), open_existing(db, readonly=True) as saver:
-        thread_settings(saver, thread)
-        steps = saver.history(thread)
-    if as_json:
-        display.print_json([dataclasses.asdict(step) for step in steps])
-    else:
-        display.out.print(display.history_table(steps))
+    """List the steps of a thread's own lineage: tool-call number, node, checkpoint id.
+
+    One plain row per step, printed as it is read; `#` numbers the steps of the whole
+    lineage, so filtered and tailed rows keep their numbers.
+    """
+    with user_errors(), open_listing(db) as listing:
+        existing_thread(listing, thread)
+        rows: Iterable[tuple[int, Any]] = enumerate(listing.history(thread))
+        if tool_calls_only:
+            rows = ((n, step) for n, step in rows if step.node == "executor")
+        if tail is not None:
+            rows = collections.deque(rows, maxlen=tail)
+        if as_json:
+            display.print_json([{"n": n, **dataclasses.asdict(step)} for n, step in rows])
+        else:
+            display.print_history(rows)
 
 
 @app.command()

@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
-from rich.live import Live
-from rich.markdown import Markdown
 from rich.table import Table
 from rich.text import Text
 
@@ -47,6 +45,8 @@ def live_progress(enabled: bool) -> Iterator[Any]:
     if not enabled or not err.is_terminal:
         yield lambda p: None
         return
+    from rich.live import Live
+
     with Live(console=err, refresh_per_second=8, transient=True) as live:
         yield lambda p: live.update(progress_line(p))
 
@@ -61,6 +61,8 @@ def print_result(result: dict[str, Any], *, as_json: bool) -> None:
     if as_json:
         print_json(result)
         return
+    from rich.markdown import Markdown
+
     answer = result.get("answer") or "(no answer)"
     out.print(Markdown(answer) if "\n" in answer else Text(answer, style="bold"))
     err.print(
@@ -86,18 +88,26 @@ def threads_table(rows: list[dict[str, Any]]) -> Table:
     return table
 
 
-def history_table(steps: list[Any]) -> Table:
-    table = Table("#", "tool calls", "node", "detail", "status", "checkpoint")
-    for n, step in enumerate(steps):
-        table.add_row(
-            str(n),
-            str(step.tool_calls_used or 0),
-            step.node or step.source or "",
-            _short(step.detail or "", 40),
-            step.status or "",
-            step.checkpoint_id,
+HISTORY_HEADER = (
+    f"{'#':>5}  {'tool calls':>10}  {'node':<10}  {'detail':<40}  {'status':<10}  checkpoint"
+)
+
+
+def print_history(rows: Iterable[tuple[int, Any]]) -> None:
+    """Plain rows as they come, full checkpoint ids (thousands of steps in a blink)."""
+    write = sys.stdout.write
+    write(HISTORY_HEADER + "\n")
+    batch: list[str] = []
+    for n, step in rows:
+        batch.append(
+            f"{n:>5}  {step.tool_calls_used or 0:>10}  {step.node or step.source or '':<10}  "
+            f"{_short(step.detail or '', 40):<40}  {step.status or '':<10}  {step.checkpoint_id}"
         )
-    return table
+        if len(batch) >= 1000:
+            write("\n".join(batch) + "\n")
+            batch.clear()
+    if batch:
+        write("\n".join(batch) + "\n")
 
 
 def _short(text: str, width: int = 60) -> str:

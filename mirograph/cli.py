@@ -22,7 +22,6 @@ import typer
 from mirograph import _cli_settings as opts
 from mirograph import _cli_stops as stops
 from mirograph import _display as display
-from mirograph import _review_prompt as review_prompt
 from mirograph._cli_common import (
     DEFAULT_DB,
     EXIT_DONE,
@@ -38,9 +37,9 @@ from mirograph._cli_common import (
     user_errors,
 )
 from mirograph.checkpoints import open_checkpointer
-from mirograph.context import (
+from mirograph.choices import (
+    CONTEXT_WINDOW_TOKENS,
     AnswerFormat,
-    ResearchContext,
     ReviewMode,
     SearchBackend,
     ToolProtocol,
@@ -52,6 +51,7 @@ if TYPE_CHECKING:
     from langgraph.types import Interrupt
 
     from mirograph.checkpoints import MirographSaver
+    from mirograph.context import ResearchContext
     from mirograph.resources import Resources
     from mirograph.runner import RunControl, RunResult
 
@@ -111,7 +111,7 @@ def run(
     ] = None,
     context_window: Annotated[
         int, typer.Option(min=1, help="Tokens the model accepts.")
-    ] = ResearchContext.context_window_tokens,
+    ] = CONTEXT_WINDOW_TOKENS,
     temperature: Annotated[float | None, typer.Option(help="Sampling temperature.")] = None,
     top_p: Annotated[float | None, typer.Option(help="Nucleus sampling.")] = None,
     max_tokens: Annotated[int | None, typer.Option(help="Max output tokens per call.")] = None,
@@ -125,6 +125,8 @@ def run(
     string) and "tool_calls", a list of {"name": TOOL, "args": {...}} ("id" optional);
     any other object is a structured-output reply (the LLM verifier's).
     """
+    from mirograph.context import ResearchContext
+
     with user_errors():
         if not question.strip():
             raise InputError("the question is empty")
@@ -232,6 +234,7 @@ def resume(
     terminal, at a prompt. Run settings given here (e.g. --model for a thread made in
     Python, or another model for a branch) replace the stored ones from now on.
     """
+    from mirograph import _review_prompt as review_prompt
     from mirograph.branching import resolve_thread
 
     with user_errors(), open_existing(db) as saver:
@@ -356,6 +359,8 @@ def answer_reviews(
     Off a terminal (or with --json) the result is returned as it is: `finish` says how to
     answer with `mirograph resume`. No lease is held while the human thinks.
     """
+    from mirograph import _review_prompt as review_prompt
+
     while result.interrupted and not as_json and sys.stdin.isatty():
         result = go_on(review_prompt.prompt_decisions(result.interrupts, display.err))
     return result
@@ -403,6 +408,8 @@ def finish(result: RunResult, db: str | Path, *, as_json: bool) -> NoReturn:
         if as_json:
             reviews = [{"id": i.id, "value": i.value} for i in result.interrupts]
             display.print_result({**data, "interrupts": reviews}, as_json=True)
+        from mirograph import _review_prompt as review_prompt
+
         waiting = "\n".join(f"  - {review_prompt.describe(i)}" for i in result.interrupts)
         display.err.print(
             f"waiting for review:\n{waiting}\ncontinue with: "

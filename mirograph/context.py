@@ -19,13 +19,24 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
+from mirograph.choices import (
+    CONTEXT_WINDOW_TOKENS,
+    AnswerFormat,
+    ReviewMode,
+    SearchBackend,
+    ToolProtocol,
+    VerifyMode,
+)
 from mirograph.errors import ConfigError
 
-ToolProtocol = Literal["auto", "native", "mirothinker"]
-VerifyMode = Literal["auto", "llm", "rules", "off"]
-AnswerFormat = Literal["short", "boxed", "report"]
-SearchBackend = Literal["auto", "tavily", "ddgs", "none"]
-ReviewMode = Literal["none", "tools", "answer"]
+__all__ = [
+    "AnswerFormat",
+    "ResearchContext",
+    "ReviewMode",
+    "SearchBackend",
+    "ToolProtocol",
+    "VerifyMode",
+]
 
 
 def _doc(title: str, description: str) -> Any:
@@ -106,7 +117,7 @@ class ResearchContext:
     ] = 20_000
     context_window_tokens: Annotated[
         int, _doc("Context window", "Tokens the planner model accepts.")
-    ] = 262_144
+    ] = CONTEXT_WINDOW_TOKENS
     summarize_at: Annotated[
         float,
         _doc("Summarize at", "Fold old turns into a summary past this fraction of the window."),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
 _BOX = "\\boxed{"
 _NO_ANSWER = {"", "?", "...", "…", "unknown", "n/a", "none"}
@@ -60,3 +62,9 @@ def split_think(text: str) -> tuple[str, str]:
 def strip_think(text: str) -> str:
     """The reply without its thoughts (see `think_spans`)."""
     return split_think(text)[1].strip()
+
+
+def format_source(source: Mapping[str, Any]) -> str:
+    """One line of a Sources list: `[n] Title — <url>` (a `Source`)."""
+    title = " ".join(source["title"].split()) or source["url"]
+    return f"[{source['n']}] {title} — <{source['url']}>"

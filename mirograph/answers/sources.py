@@ -29,6 +29,7 @@ from urllib.parse import urlsplit, urlunsplit
 from langchain_core.messages import AnyMessage, ToolMessage
 
 from mirograph.state import Source
+from mirograph.text import format_source
 from mirograph.transcript import tool_results
 
 __all__ = [
@@ -162,9 +163,3 @@ def pages_read(messages: Sequence[AnyMessage], tool: str) -> dict[str, tuple[int
             if read:
                 pages.setdefault(source_key(url), (step, message))
     return pages
-
-
-def format_source(source: Source) -> str:
-    """One line of a Sources list: `[n] Title — <url>`."""
-    title = " ".join(source["title"].split()) or source["url"]
-    return f"[{source['n']}] {title} — <{source['url']}>"

@@ -12,18 +12,39 @@ with open_checkpointer("runs.sqlite") as saver:
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from mirograph.checkpoints._records import StepInfo, ThreadInfo
-from mirograph.checkpoints._schema import connect
-from mirograph.checkpoints._serde import build_serde
-from mirograph.checkpoints.fork import afork_thread, fork_thread
-from mirograph.checkpoints.leases import Lease
-from mirograph.checkpoints.saver import MirographSaver, SaverCore
 from mirograph.errors import ConfigError
+
+if TYPE_CHECKING:
+    from mirograph.checkpoints.fork import afork_thread, fork_thread
+    from mirograph.checkpoints.leases import Lease
+    from mirograph.checkpoints.saver import MirographSaver, SaverCore
+
+# The savers import LangGraph: loaded on first use, so the listing commands of the CLI
+# (`mirograph.checkpoints.listing`) start without it.
+_LAZY = {
+    "afork_thread": "mirograph.checkpoints.fork",
+    "fork_thread": "mirograph.checkpoints.fork",
+    "Lease": "mirograph.checkpoints.leases",
+    "MirographSaver": "mirograph.checkpoints.saver",
+    "SaverCore": "mirograph.checkpoints.saver",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'mirograph.checkpoints' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Lease",
@@ -64,6 +85,10 @@ def open_checkpointer(
         with _open_postgres(str(path), encryption_key) as saver:
             yield saver
         return
+    from mirograph.checkpoints._schema import connect
+    from mirograph.checkpoints._serde import build_serde
+    from mirograph.checkpoints.saver import MirographSaver
+
     serde = build_serde(encryption_key=encryption_key)
     conn = connect(path, readonly=readonly)
     try:

@@ -93,3 +93,14 @@ WITH RECURSIVE lineage(checkpoint_id, parent_checkpoint_id, depth) AS (
 SELECT checkpoint_id FROM lineage ORDER BY depth
 """
 """Ids of a checkpoint and its ancestors, nearest first."""
+
+ROOT_HEAD_SQL = """
+SELECT COALESCE(
+    (SELECT t.head_checkpoint_id FROM threads t JOIN checkpoints c
+       ON c.thread_id = t.thread_id AND c.checkpoint_ns = ''
+      AND c.checkpoint_id = t.head_checkpoint_id
+     WHERE t.thread_id = :thread),
+    (SELECT max(checkpoint_id) FROM checkpoints WHERE thread_id = :thread AND checkpoint_ns = '')
+)
+"""
+"""A thread's branch head, as `SaverCore.latest_checkpoint_id` finds it, in one query."""

@@ -16,6 +16,7 @@ from langgraph.checkpoint.serde.base import CipherProtocol, SerializerProtocol
 from langgraph.checkpoint.serde.encrypted import EncryptedSerializer
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 
+from mirograph.checkpoints._blob import _ZLIB_SUFFIX, MAX_INFLATED, _inflate
 from mirograph.checkpoints._zdict import _ZDICT_V1
 from mirograph.errors import ConfigError, DatabaseError
 
@@ -36,13 +37,6 @@ ALLOWED_MSGPACK_MODULES: tuple[tuple[str, ...], ...] = (
 
 COMPRESS_ABOVE = 64
 """Blobs at least this long are compressed when that makes them smaller."""
-
-_ZLIB_SUFFIX = ";zd1"
-_INFLATE_STEP = 1 << 20
-
-MAX_INFLATED = 64 * 1024 * 1024
-"""Most bytes one blob may inflate to: a tampered blob cannot exhaust memory (a real
-blob is one step's writes, far below this)."""
 
 
 class CompressedSerializer(SerializerProtocol):
@@ -85,31 +79,6 @@ class CompressedSerializer(SerializerProtocol):
         elif "+" in type_:
             raise DatabaseError("This database is encrypted: pass its encryption key to open it.")
         return self.serde.loads_typed((type_, payload))
-
-
-def _inflate(payload: bytes, limit: int) -> bytes:
-    """Inflate at most `limit` bytes, 1 MiB at a time; more is a damaged (or hostile) blob."""
-    inflate = zlib.decompressobj(zdict=_ZDICT_V1)
-    parts: list[bytes] = []
-    total = 0
-    try:
-        while not inflate.eof:
-            part = inflate.decompress(payload, _INFLATE_STEP)
-            payload = inflate.unconsumed_tail
-            total += len(part)
-            if total > limit:
-                raise DatabaseError(
-                    f"A checkpoint blob inflates past {limit} bytes: the database is "
-                    "damaged or tampered with."
-                )
-            if not part and not payload:
-                break
-            parts.append(part)
-    except zlib.error:
-        raise DatabaseError("A checkpoint blob is damaged (bad compression).") from None
-    if not inflate.eof:
-        raise DatabaseError("A checkpoint blob is damaged (truncated compression).")
-    return b"".join(parts)
 
 
 class AesGcmCipher(CipherProtocol):

@@ -7,7 +7,6 @@ stops the eval; every finished step is saved, and `--resume` continues it (exit 
 
 from __future__ import annotations
 
-import asyncio
 import json
 import shlex
 import sys
@@ -18,7 +17,7 @@ import typer
 
 from mirograph import _display as display
 from mirograph.checkpoints import is_database_url, open_checkpointer
-from mirograph.context import ResearchContext, VerifyMode
+from mirograph.choices import VerifyMode
 from mirograph.errors import InputError, MirographError, ThreadNotFound
 from mirograph.eval.data import DataFormat, detect_format, load_tasks, parse_fields, read_rows
 
@@ -127,6 +126,8 @@ def eval_command(
             layout = fmt if fmt != "auto" else detect_format(read_rows(data)[0])
             judge = default_judge_kind(layout)
         kind = judge or "equivalence"
+        from mirograph.context import ResearchContext
+
         settings = ResearchContext(
             model=model,
             base_url=base_url,
@@ -153,6 +154,8 @@ def eval_command(
             workers=workers,
             ray_address=ray_address,
         )
+        import asyncio
+
         report = asyncio.run(coroutine)
     except MirographError as exc:
         raise _fail(str(exc)) from None

@@ -1,0 +1,202 @@
+"""Reading threads and steps straight from a SQLite file, without LangGraph or LangChain.
+
+`mirograph threads`, `history` and `show` answer from the plain columns the saver fills
+at `put` (the thread row, each checkpoint's step, node, tool calls, status) and, for
+`show`, from the head checkpoint's blob decoded as plain data: strings, numbers, lists
+and maps come out as they are; revived types (messages, `Send`) stay opaque `Packed`
+values, so nothing is imported or constructed. Only what needs the transcript itself
+(the sources of an unfinished run) loads the state the LangGraph way.
+
+Nothing here writes: a file without mirograph's tables simply has no threads.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mirograph.checkpoints._blob import _ZLIB_SUFFIX, MAX_INFLATED, _inflate
+from mirograph.checkpoints._records import (
+    HISTORY_SQL,
+    ROOT_HEAD_SQL,
+    THREAD_COLUMNS,
+    StepInfo,
+    ThreadInfo,
+    thread_from_row,
+)
+from mirograph.checkpoints._schema import connect
+from mirograph.errors import DatabaseError
+
+# LangGraph's msgpack extension codes (langgraph.checkpoint.serde.jsonplus).
+_EXT_PYDANTIC_V2 = 5
+_EXT_DELTA_SNAPSHOT = 7
+
+
+@dataclass(frozen=True)
+class Packed:
+    """A revived type left as data: LangGraph's extension code and its decoded payload."""
+
+    code: int
+    data: Any
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        """A pydantic model's fields (a message's `id`, `type`, `content`...), else {}."""
+        if self.code == _EXT_PYDANTIC_V2 and isinstance(self.data, list) and len(self.data) > 2:
+            return self.data[2] if isinstance(self.data[2], dict) else {}
+        return {}
+
+
+class NeedsState(Exception):
+    """The answer needs the state loaded the LangGraph way (a format this reader skips)."""
+
+
+def decode(type_: str, blob: bytes | None) -> Any:
+    """A stored value as plain data (see the module docstring)."""
+    import ormsgpack
+
+    if type_.endswith(_ZLIB_SUFFIX):
+        blob, type_ = _inflate(blob or b"", MAX_INFLATED), type_[: -len(_ZLIB_SUFFIX)]
+    elif "+" in type_:
+        raise DatabaseError("This database is encrypted: pass its encryption key to open it.")
+    if type_ == "null":
+        return None
+    if type_ == "json":
+        return json.loads(blob or b"")
+    if type_ != "msgpack":
+        raise NeedsState(type_)
+
+    def ext(code: int, data: bytes) -> Packed:
+        return Packed(code, ormsgpack.unpackb(data, ext_hook=ext, option=_NON_STR_KEYS))
+
+    _NON_STR_KEYS = ormsgpack.OPT_NON_STR_KEYS
+    return ormsgpack.unpackb(blob, ext_hook=ext, option=_NON_STR_KEYS)
+
+
+class Listing:
+    """Read-only queries over one connection (the CLI's fast path)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+        self.has_tables = {"threads", "checkpoints", "writes"} <= tables
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Cursor]:
+        """A cursor, as the savers' `_read` gives one (for `liveness.run_facts`)."""
+        cur = self.conn.cursor()
+        try:
+            yield cur
+        finally:
+            cur.close()
+
+    def list_threads(self) -> list[ThreadInfo]:
+        """All threads, most recently updated first."""
+        if not self.has_tables:
+            return []
+        rows = self.conn.execute(
+            f"SELECT {THREAD_COLUMNS} FROM threads ORDER BY updated_at DESC, thread_id"
+        )
+        return [thread_from_row(row) for row in rows]
+
+    def get_thread(self, thread_id: str) -> ThreadInfo | None:
+        if not self.has_tables:
+            return None
+        row = self.conn.execute(
+            f"SELECT {THREAD_COLUMNS} FROM threads WHERE thread_id = ?", (thread_id,)
+        ).fetchone()
+        return thread_from_row(row) if row else None
+
+    def head(self, thread_id: str) -> str | None:
+        """The thread's branch head (as `SaverCore.latest_checkpoint_id`)."""
+        if not self.has_tables:
+            return None
+        row = self.conn.execute(ROOT_HEAD_SQL, {"thread": thread_id}).fetchone()
+        return row[0] if row else None
+
+    def history(self, thread_id: str) -> Iterator[StepInfo]:
+        """The head's lineage, oldest first, row by row."""
+        head = self.head(thread_id)
+        if head is None:
+            return
+        params = {"thread": thread_id, "checkpoint": head, "limit": 10**7}
+        for row in self.conn.execute(HISTORY_SQL, params):
+            yield StepInfo(*row)
+
+    def latest_values(self, thread_id: str) -> dict[str, Any]:
+        """The head checkpoint's stored channel values (the transcript is not among them)."""
+        head = self.head(thread_id)
+        if head is None:
+            return {}
+        row = self.conn.execute(
+            "SELECT type, checkpoint FROM checkpoints "
+            "WHERE thread_id = ? AND checkpoint_ns = '' AND checkpoint_id = ?",
+            (thread_id, head),
+        ).fetchone()
+        checkpoint = decode(*row) if row else {}
+        values = checkpoint.get("channel_values") if isinstance(checkpoint, dict) else None
+        return values if isinstance(values, dict) else {}
+
+    def message_count(self, thread_id: str) -> int:
+        """Messages in the head's transcript, from its ancestors' writes (`add_messages`
+        rules: a known id replaces, `RemoveMessage` removes); `NeedsState` past a seed."""
+        lineage = [step.checkpoint_id for step in self.history(thread_id)][:-1]
+        ids: dict[Any, None] = {}
+        anonymous = 0
+        for start in range(0, len(lineage), 500):
+            part = lineage[start : start + 500]
+            marks = ",".join("?" * len(part))
+            for type_, blob in self.conn.execute(
+                "SELECT type, checkpoint FROM checkpoints WHERE thread_id = ? "
+                f"AND checkpoint_ns = '' AND checkpoint_id IN ({marks}) "
+                "AND (value_keys IS NULL OR value_keys != '[]')",
+                (thread_id, *part),
+            ):
+                values = decode(type_, blob).get("channel_values") or {}
+                if "messages" in values:
+                    raise NeedsState("a stored transcript seed")
+            rows = self.conn.execute(
+                f"SELECT type, value FROM writes WHERE thread_id = ? AND checkpoint_ns = '' "
+                f"AND channel = 'messages' AND checkpoint_id IN ({marks}) "
+                "ORDER BY checkpoint_id, task_path, task_id, idx",
+                (thread_id, *part),
+            ).fetchall()
+            for type_, value in rows:
+                for message in _as_list(decode(type_, value)):
+                    anonymous += _apply(ids, message)
+        return len(ids) + anonymous
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _apply(ids: dict[Any, None], message: Any) -> int:
+    """Apply one written message to the id set; return 1 for a message without an id."""
+    if not isinstance(message, Packed):
+        raise NeedsState("a message that is not a stored model")
+    fields = message.fields
+    if fields.get("type") == "remove":
+        if fields.get("id") == "__remove_all__":
+            raise NeedsState("a remove-all")
+        ids.pop(fields.get("id"), None)
+        return 0
+    if fields.get("id") is None:
+        return 1
+    ids[fields["id"]] = None
+    return 0
+
+
+@contextmanager
+def open_listing(path: Path | str) -> Iterator[Listing]:
+    """Open an existing SQLite file for the listing queries; closes it on exit."""
+    conn = connect(path, readonly=True)
+    try:
+        yield Listing(conn)
+    finally:
+        conn.close()

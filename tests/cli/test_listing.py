@@ -1,0 +1,96 @@
+"""`threads`, `history` and `show` read plain columns and one blob, without LangGraph."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from mirograph._cli_threads import full_state, latest_state
+from mirograph.checkpoints import open_checkpointer
+from tests.cli.conftest import REPO, cli_env, mirograph, run_args, write_script
+
+HEADER_COLUMNS = ["#", "tool", "calls", "node", "detail", "status", "checkpoint"]
+
+
+@pytest.fixture
+def finished(tmp_path):
+    db = tmp_path / "db.sqlite"
+    script = write_script(tmp_path / "script.json", calls=4)
+    assert mirograph(*run_args(db, script, "t")).returncode == 0
+    with open_checkpointer(db) as saver:
+        steps = saver.history("t")
+    return db, steps
+
+
+def rows(stdout: str) -> list[list[str]]:
+    lines = stdout.splitlines()
+    assert lines[0].split() == HEADER_COLUMNS
+    return [line.split() for line in lines[1:]]
+
+
+def test_history_prints_one_plain_row_per_step_with_the_full_checkpoint_id(finished):
+    db, steps = finished
+    result = mirograph("history", "t", "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    printed = rows(result.stdout)
+    assert [(r[0], r[-1]) for r in printed] == [
+        (str(n), s.checkpoint_id) for n, s in enumerate(steps)
+    ]
+
+
+def test_history_tool_calls_only_and_tail_keep_the_step_numbers(finished):
+    db, steps = finished
+    executed = [(str(n), s.checkpoint_id) for n, s in enumerate(steps) if s.node == "executor"]
+    only = rows(mirograph("history", "t", "--db", str(db), "--tool-calls-only").stdout)
+    assert [(r[0], r[-1]) for r in only] == executed
+    assert [r[1] for r in only] == ["1", "2", "3", "4"]
+    tail = rows(mirograph("history", "t", "--db", str(db), "--tail", "2").stdout)
+    assert [r[-1] for r in tail] == [s.checkpoint_id for s in steps[-2:]]
+    both = json.loads(
+        mirograph(
+            "history", "t", "--db", str(db), "--tool-calls-only", "--tail", "1", "--json"
+        ).stdout
+    )
+    assert [(str(s["n"]), s["checkpoint_id"]) for s in both] == executed[-1:]
+
+
+def test_listing_commands_import_neither_langgraph_nor_langchain(finished):
+    db, _ = finished
+    probe = (
+        "import sys\n"
+        "from mirograph.cli import main\n"
+        "try:\n"
+        "    main(sys.argv[1:])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = [m for m in sys.modules if m.split('.')[0] in ('langgraph', 'langchain_core')]\n"
+        "sys.stderr.write('HEAVY ' + ' '.join(heavy))\n"
+    )
+    for args in (["threads"], ["history", "t"], ["show", "t"], ["--help"]):
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                probe,
+                *args,
+                *(["--db", str(db)] if args[0] != "--help" else []),
+            ],
+            capture_output=True,
+            text=True,
+            env=cli_env(),
+            cwd=REPO,
+            timeout=120,
+        )
+        assert done.stderr.strip().splitlines()[-1] == "HEAVY", (args, done.stderr)
+
+
+def test_show_of_a_finished_thread_reads_what_loading_the_state_gives(finished):
+    db, _ = finished
+    fast, fast_count = latest_state(db, "t")
+    full, full_count = full_state(db, "t")
+    keys = ("question", "status", "answer", "report", "sources", "tool_calls_used", "verified")
+    assert {k: fast.get(k) for k in keys} == {k: full.get(k) for k in keys}
+    assert fast_count == full_count == 10  # question, 4 x (call, result), answer
