@@ -53,9 +53,11 @@ def planner_policy(steps: int, sizes: dict[int, int]) -> Callable[[list[BaseMess
 def run(steps: int, keep: int, window: int) -> tuple[dict[int, int], int, int]:
     """Planner input sizes by tool calls made, the summarizer's call count, and the status."""
     sizes: dict[int, int] = {}
-    summarizer = ScriptedChatModel(policy=lambda m: "Records so far did not settle it.")
+    summarizer = ScriptedChatModel(
+        keep_inputs=True, policy=lambda m: "Records so far did not settle it."
+    )
     graph = build_research_graph(
-        model=ScriptedChatModel(policy=planner_policy(steps, sizes)),
+        model=ScriptedChatModel(keep_inputs=True, policy=planner_policy(steps, sizes)),
         summarizer_model=summarizer,
         tools=[fetch_record],
     )

@@ -40,7 +40,7 @@ def timed_eval(workdir: Path, concurrency: int, delay: float) -> tuple[float, in
         judge_model=rule_judge(),
         concurrency=concurrency,
     )
-    return time.perf_counter() - started, len(model.inputs), report.accuracy
+    return time.perf_counter() - started, model.calls, report.accuracy
 
 
 def main() -> None:

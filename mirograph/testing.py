@@ -47,8 +47,13 @@ class ScriptedChatModel(BaseChatModel):
     """Alternatively: a function from the input messages to a response."""
     delay: float = 0.0
     """Seconds to sleep per call, to simulate a slow model."""
+    keep_inputs: bool = False
+    """Keep every input in `inputs` (for tests). Off by default: a long run's inputs are
+    its whole history of views, quadratic in its length."""
     inputs: list[list[BaseMessage]] = Field(default_factory=list, exclude=True)
-    """Every input this model received, in order (for assertions on what it was shown)."""
+    """Every input this model received, in order, when `keep_inputs` is set."""
+    calls: int = Field(default=0, exclude=True)
+    """How many times this model was called."""
 
     def model_post_init(self, __context: Any) -> None:
         if (self.responses is None) == (self.policy is None):
@@ -80,7 +85,9 @@ class ScriptedChatModel(BaseChatModel):
         return "scripted"
 
     def _pick(self, messages: list[BaseMessage]) -> tuple[int, Response]:
-        self.inputs.append(list(messages))
+        self.calls += 1
+        if self.keep_inputs:
+            self.inputs.append(list(messages))
         index = sum(isinstance(m, AIMessage) for m in messages)
         if self.delay:
             time.sleep(self.delay)

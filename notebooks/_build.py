@@ -269,7 +269,7 @@ COMPOSE = [
         "Three tasks may make up to 1800 tool calls.",
         "Three tasks may make up to 1800 tool calls: 600 each (corpus://mirothinker.md).",
     ]
-    model = ScriptedChatModel(responses=script)
+    model = ScriptedChatModel(responses=script, keep_inputs=True)
     graph = compose(model, [search_corpus, multiply])
     mermaid = graph.get_graph().draw_mermaid()
     print(mermaid)
@@ -540,7 +540,7 @@ CONTEXT = [
     """),
     code("""
     def view_sizes(pages, **settings):
-        summarizer_model = ScriptedChatModel(policy=note_taker())
+        summarizer_model = ScriptedChatModel(policy=note_taker(), keep_inputs=True)
         graph = build_research_graph(model=ScriptedChatModel(policy=reader(pages)),
                                      tools=[read_page], summarizer_model=summarizer_model)
         context = ResearchContext(verify="off", **settings)

@@ -89,8 +89,9 @@ def test_listing_commands_import_neither_langgraph_nor_langchain(finished):
 
 def test_show_of_a_finished_thread_reads_what_loading_the_state_gives(finished):
     db, _ = finished
-    fast, fast_count = latest_state(db, "t")
+    fast, fast_count, status = latest_state(db, "t")
     full, full_count = full_state(db, "t")
+    assert status == "done"
     keys = ("question", "status", "answer", "report", "sources", "tool_calls_used", "verified")
     assert {k: fast.get(k) for k in keys} == {k: full.get(k) for k in keys}
     assert fast_count == full_count == 10  # question, 4 x (call, result), answer

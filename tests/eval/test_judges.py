@@ -36,13 +36,15 @@ def test_normalize_keeps_decimal_points_only_inside_numbers():
 
 
 async def test_exact_match_never_calls_the_judge_model():
-    model = ScriptedChatModel(responses=[])
+    model = ScriptedChatModel(keep_inputs=True, responses=[])
     verdict = await Judge(model).agrade(TASK, "mount quorra")
     assert (verdict.correct, verdict.method, model.inputs) == (True, "exact", [])
 
 
 async def test_judge_model_decides_what_exact_match_cannot():
-    model = ScriptedChatModel(responses=[{"reasoning": "same peak", "verdict": "correct"}])
+    model = ScriptedChatModel(
+        keep_inputs=True, responses=[{"reasoning": "same peak", "verdict": "correct"}]
+    )
     verdict = await Judge(model).agrade(TASK, "Quorra Summit (Mount Quorra)")
     assert (verdict.correct, verdict.method, verdict.detail) == (True, "llm", "same peak")
     prompt = model.inputs[0][0].content
@@ -52,7 +54,9 @@ async def test_judge_model_decides_what_exact_match_cannot():
 
 async def test_verdicts_are_cached_per_task_and_answer(tmp_path):
     store = EvalStore(MirographSaver(connect(tmp_path / "eval.sqlite")))
-    model = ScriptedChatModel(policy=lambda m: {"reasoning": "r", "verdict": "incorrect"})
+    model = ScriptedChatModel(
+        keep_inputs=True, policy=lambda m: {"reasoning": "r", "verdict": "incorrect"}
+    )
     judge = Judge(model, cache=store)
     first = await judge.agrade(TASK, "Mount Orla")
     second = await judge.agrade(TASK, "Mount Orla")
@@ -62,6 +66,7 @@ async def test_verdicts_are_cached_per_task_and_answer(tmp_path):
 
 async def test_hle_judge_uses_the_official_extraction_schema():
     model = ScriptedChatModel(
+        keep_inputs=True,
         responses=[
             {"extracted_final_answer": "Mount Quorra", "reasoning": "match", "correct": "yes",
              "confidence": 90}
@@ -73,7 +78,9 @@ async def test_hle_judge_uses_the_official_extraction_schema():
 
 
 async def test_browsecomp_judge_grades_a_or_b():
-    model = ScriptedChatModel(responses=[{"reasoning": "contradicts", "grade": "B"}])
+    model = ScriptedChatModel(
+        keep_inputs=True, responses=[{"reasoning": "contradicts", "grade": "B"}]
+    )
     verdict = await Judge(model, kind="browsecomp").agrade(TASK, "Mount Orla")
     assert (verdict.correct, verdict.method) == (False, "llm")
     assert "Gold target: Mount Quorra" in model.inputs[0][0].content
@@ -81,7 +88,7 @@ async def test_browsecomp_judge_grades_a_or_b():
 
 async def test_a_failing_judge_is_recorded_not_cached(tmp_path):
     store = EvalStore(MirographSaver(connect(tmp_path / "eval.sqlite")))
-    model = ScriptedChatModel(responses=[])  # exhausted at the first call
+    model = ScriptedChatModel(keep_inputs=True, responses=[])  # exhausted at the first call
     verdict = await Judge(model, cache=store).agrade(TASK, "Mount Orla")
     assert (verdict.correct, verdict.method) == (False, "error")
     assert store.get_verdict(("t1", "Mount Quorra", "Mount Orla", "equivalence")) is None

@@ -31,7 +31,7 @@ def call(name: str, **args: object) -> dict:
 
 
 def run(script: list, tools: list = [lookup], settings: ResearchContext = SETTINGS) -> dict:  # noqa: B006
-    model = ScriptedChatModel(responses=script)
+    model = ScriptedChatModel(keep_inputs=True, responses=script)
     graph = build_research_graph(model=model, tools=tools, checkpointer=InMemorySaver())
     config = {"configurable": {"thread_id": "t"}}
     graph.invoke({"question": "What is it?"}, config, context=settings)
@@ -173,7 +173,9 @@ def test_an_exhausted_script_raises_a_clear_error():
 
 
 def test_graph_has_the_five_documented_nodes():
-    graph = build_research_graph(model=ScriptedChatModel(responses=["x"]), tools=[lookup])
+    graph = build_research_graph(
+        model=ScriptedChatModel(keep_inputs=True, responses=["x"]), tools=[lookup]
+    )
     nodes = set(graph.get_graph().nodes) - {"__start__", "__end__"}
     assert nodes == {"planner", "executor", "summarizer", "verifier", "finalizer"}
 
@@ -193,7 +195,7 @@ def test_a_follow_up_question_on_a_finished_thread_starts_a_new_run():
         "Forced.",
         "Second answer.",
     ]
-    model = ScriptedChatModel(responses=script)
+    model = ScriptedChatModel(keep_inputs=True, responses=script)
     graph = build_research_graph(model=model, tools=[lookup], checkpointer=InMemorySaver())
     config = {"configurable": {"thread_id": "t"}}
     settings = SETTINGS.replace(max_tool_calls=1)
@@ -213,7 +215,8 @@ def test_an_interrupt_inside_a_tool_pauses_the_run_instead_of_failing_the_call()
         return interrupt(question)
 
     model = ScriptedChatModel(
-        responses=[{"tool_calls": [call("ask_human", question="Why?")]}, "Because."]
+        keep_inputs=True,
+        responses=[{"tool_calls": [call("ask_human", question="Why?")]}, "Because."],
     )
     graph = build_research_graph(model=model, tools=[ask_human], checkpointer=InMemorySaver())
     config = {"configurable": {"thread_id": "t"}}
@@ -225,7 +228,7 @@ def test_an_interrupt_inside_a_tool_pauses_the_run_instead_of_failing_the_call()
 
 
 def test_a_system_prompt_with_braces_is_used_as_written():
-    model = ScriptedChatModel(responses=["Ok."])
+    model = ScriptedChatModel(keep_inputs=True, responses=["Ok."])
     graph = build_research_graph(model=model, tools=[lookup])
     prompt = 'Reply as JSON like {"answer": "..."}. Today is {date}.'
     graph.invoke({"question": "Q"}, context=SETTINGS.replace(system_prompt=prompt))

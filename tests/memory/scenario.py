@@ -43,8 +43,8 @@ class Scenario:
         }
 
     def graph(self, **kwargs: object):  # type: ignore[no-untyped-def]
-        self.planner = ScriptedChatModel(policy=self.policy)
-        self.summarizer = ScriptedChatModel(policy=lambda messages: NOTES)
+        self.planner = ScriptedChatModel(keep_inputs=True, policy=self.policy)
+        self.summarizer = ScriptedChatModel(keep_inputs=True, policy=lambda messages: NOTES)
         return build_research_graph(
             model=self.planner, summarizer_model=self.summarizer, tools=[fetch_record], **kwargs
         )

@@ -35,7 +35,7 @@ def test_a_turn_renders_its_thought_call_and_result_together():
 
 
 def test_old_turns_are_summarized_in_chunks_that_fit():
-    model = ScriptedChatModel(policy=lambda messages: "notes")
+    model = ScriptedChatModel(keep_inputs=True, policy=lambda messages: "notes")
     turns = render_turns(research_state(20)["messages"][1:])
     summary, calls = summarize(
         model,
@@ -50,7 +50,9 @@ def test_old_turns_are_summarized_in_chunks_that_fit():
 
 
 def test_each_chunk_builds_on_the_notes_so_far():
-    model = ScriptedChatModel(policy=lambda messages: f"notes {len(model.inputs)}")
+    model = ScriptedChatModel(
+        keep_inputs=True, policy=lambda messages: f"notes {len(model.inputs)}"
+    )
     turns = render_turns(research_state(6)["messages"][1:])
     budget = SummaryBudget.for_window(2_000)
     summarize(model, question="q", previous="", turns=turns, budget=budget, counter=estimate_tokens)
@@ -58,7 +60,7 @@ def test_each_chunk_builds_on_the_notes_so_far():
 
 
 def test_an_exact_counter_that_disagrees_splits_the_chunk_further():
-    model = ScriptedChatModel(policy=lambda messages: "notes")
+    model = ScriptedChatModel(keep_inputs=True, policy=lambda messages: "notes")
     turns = render_turns(research_state(4)["messages"][1:])
 
     def pessimistic(messages: list) -> int:
@@ -70,7 +72,7 @@ def test_an_exact_counter_that_disagrees_splits_the_chunk_further():
 
 
 def test_a_window_too_small_for_any_summary_call_raises():
-    model = ScriptedChatModel(policy=lambda messages: "notes")
+    model = ScriptedChatModel(keep_inputs=True, policy=lambda messages: "notes")
     with pytest.raises(SummaryDoesNotFit):
         summarize(
             model,
@@ -83,7 +85,7 @@ def test_a_window_too_small_for_any_summary_call_raises():
 
 
 def test_the_summarizer_sees_the_task_and_the_previous_notes():
-    model = ScriptedChatModel(policy=lambda messages: "new notes")
+    model = ScriptedChatModel(keep_inputs=True, policy=lambda messages: "new notes")
     budget = SummaryBudget.for_window(4_000)
     summarize(
         model,

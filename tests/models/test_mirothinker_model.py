@@ -32,7 +32,7 @@ def block(args: str, name: str = "lookup", server: str = "tools") -> str:
 def replies(*texts: str) -> tuple[ScriptedChatModel, list[list[BaseMessage]]]:
     """A plain inner model answering with `texts` in order, whatever it is asked."""
     queue = list(texts)
-    inner = ScriptedChatModel(policy=lambda _messages: queue.pop(0))
+    inner = ScriptedChatModel(keep_inputs=True, policy=lambda _messages: queue.pop(0))
     return inner, inner.inputs
 
 
@@ -148,7 +148,7 @@ def counting(texts: Callable[[int], str]) -> tuple[MiroThinkerChatModel, list[in
         calls.append(len(calls) + 1)
         return texts(len(calls))
 
-    return adapter(ScriptedChatModel(policy=policy)), calls
+    return adapter(ScriptedChatModel(keep_inputs=True, policy=policy)), calls
 
 
 def test_a_malformed_turn_is_rolled_back_and_asked_again() -> None:
@@ -256,7 +256,8 @@ def test_structured_output_is_parsed_from_the_text_reply():
         problems: list[str]
 
     inner = ScriptedChatModel(
-        responses=['<think>check</think>Here: {"supported": false, "problems": ["no source",]}']
+        keep_inputs=True,
+        responses=['<think>check</think>Here: {"supported": false, "problems": ["no source",]}'],
     )
     verdict = MiroThinkerChatModel(model=inner).with_structured_output(Verdict).invoke("Check.")
     assert verdict == Verdict(supported=False, problems=["no source"])

@@ -40,7 +40,7 @@ def calls(*queries: str) -> dict:
 
 def started(script: list, settings: ResearchContext, **models: ScriptedChatModel):
     graph = build_research_graph(
-        model=ScriptedChatModel(responses=script),
+        model=ScriptedChatModel(keep_inputs=True, responses=script),
         tools=[lookup],
         checkpointer=InMemorySaver(),
         **models,
@@ -125,7 +125,7 @@ def test_an_unusable_decision_asks_again_and_says_why():
 
 def test_run_thread_reports_pending_reviews_and_resumes_them():
     graph = build_research_graph(
-        model=ScriptedChatModel(responses=[calls("a"), "Done."]),
+        model=ScriptedChatModel(keep_inputs=True, responses=[calls("a"), "Done."]),
         tools=[lookup],
         checkpointer=InMemorySaver(),
     )
@@ -157,7 +157,7 @@ def test_feedback_flag_refuses_pending_tool_calls():
 
 
 def test_answer_waits_for_review_before_any_verification():
-    verifier_model = ScriptedChatModel(responses=[{"supported": True}])
+    verifier_model = ScriptedChatModel(keep_inputs=True, responses=[{"supported": True}])
     graph = started(["It is 7."], ANSWER.replace(verify="llm"), verifier_model=verifier_model)
     [pending] = graph.get_state(CONFIG).interrupts
     assert pending.value == {"kind": "answer", "answer": "It is 7."}

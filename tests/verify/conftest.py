@@ -60,7 +60,7 @@ def run_graph(
     question: str = "What is the answer?",
 ) -> tuple[dict[str, Any], BaseChatModel]:
     """Run the research graph to the end; return the final state and the planner model."""
-    planner = model or ScriptedChatModel(responses=script)
+    planner = model or ScriptedChatModel(keep_inputs=True, responses=script)
     graph = build_research_graph(
         model=planner,
         tools=[fetch_page] if tools is None else tools,

@@ -44,7 +44,7 @@ FEEDBACK = (
 
 @pytest.fixture(scope="module")
 def reject_then_accept():
-    verifier = ScriptedChatModel(responses=[REJECT, ACCEPT])
+    verifier = ScriptedChatModel(keep_inputs=True, responses=[REJECT, ACCEPT])
     state, planner = run_graph(PLANNER, SETTINGS, verifier_model=verifier)
     return state, planner, verifier
 
@@ -94,7 +94,7 @@ def test_the_second_check_shows_the_verifier_its_earlier_verdict(reject_then_acc
 
 
 def test_max_verifications_bounds_the_rejections():
-    verifier = ScriptedChatModel(responses=[REJECT, REJECT, REJECT])
+    verifier = ScriptedChatModel(keep_inputs=True, responses=[REJECT, REJECT, REJECT])
     settings = SETTINGS.replace(max_verifications=1)
     state, _ = run_graph(PLANNER, settings, verifier_model=verifier)
     assert len(verifier_messages(state)) == 1
@@ -103,7 +103,7 @@ def test_max_verifications_bounds_the_rejections():
 
 
 def test_zero_verification_rounds_never_send_the_answer_back():
-    verifier = ScriptedChatModel(responses=[REJECT])
+    verifier = ScriptedChatModel(keep_inputs=True, responses=[REJECT])
     state, _ = run_graph(
         PLANNER[:2], SETTINGS.replace(max_verifications=0), verifier_model=verifier
     )
@@ -111,13 +111,13 @@ def test_zero_verification_rounds_never_send_the_answer_back():
 
 
 def test_auto_uses_rules_for_a_scripted_planner():
-    verifier = ScriptedChatModel(responses=[ACCEPT])
+    verifier = ScriptedChatModel(keep_inputs=True, responses=[ACCEPT])
     state, _ = run_graph(["It is 42."], ResearchContext(), verifier_model=verifier)
     assert (verifier.inputs, verdicts(state)[0]["mode"]) == ([], "rules")
 
 
 def test_auto_uses_the_llm_verifier_for_a_real_planner_model():
     planner = GenericFakeChatModel(messages=iter([AIMessage(content="It is 42.")]))
-    verifier = ScriptedChatModel(responses=[ACCEPT])
+    verifier = ScriptedChatModel(keep_inputs=True, responses=[ACCEPT])
     state, _ = run_graph([], ResearchContext(), model=planner, tools=[], verifier_model=verifier)
     assert (len(verifier.inputs), verdicts(state)[0]["mode"]) == (1, "llm")
