@@ -1,7 +1,8 @@
 """Cost per tool round up to 6,000 calls: mirograph against a plain LangGraph ReAct loop.
 
 A scripted instant model calls an instant tool N times, then answers. The time between
-two model calls is one tool round of pure framework work. Side by side, in one run:
+two model calls is one tool round of pure framework work, measured as process CPU time
+(the machine is shared: wall time would measure the neighbours). Side by side, in one run:
 
 - `langgraph`: the loop a user writes by hand — a model node, `ToolNode`, `add_messages`
   (`MessagesState`), `tools_condition`; with the stock `SqliteSaver` only for small N
@@ -36,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 ALPHABET = string.ascii_letters + string.digits + " .,;:-"
-RUN_KEYS = ("r51_100", "last50", "total", "rss_mb", "db_mb", "content_mb")
+RUN_KEYS = ("r51_100", "last50", "total", "cpu", "rss_mb", "db_mb", "content_mb")
 
 
 def payloads(count: int, chars: int, seed: int = 14) -> list[str]:
@@ -53,7 +54,7 @@ class Script:
         self.stamps: list[float] = []
 
     def __call__(self, messages: list[Any]) -> object:
-        self.stamps.append(time.perf_counter())
+        self.stamps.append(time.process_time())
         if self.made >= self.calls:
             return "Done."
         self.made += 1
@@ -99,6 +100,7 @@ def one_run(loop: str, saver: str, calls: int, chars: int, db: Path) -> dict[str
     model = ScriptedChatModel(policy=script)
     config: dict[str, Any] = {"configurable": {"thread_id": "t"}, "recursion_limit": 4 * calls + 20}
     options: dict[str, Any] = {"durability": "sync"} if saver != "none" else {}
+    started = time.perf_counter()
     with opened_saver(saver, db) as checkpointer:
         if loop == "langgraph":
             graph = plain_graph(model, [fetch], checkpointer)
@@ -109,12 +111,14 @@ def one_run(loop: str, saver: str, calls: int, chars: int, db: Path) -> dict[str
                 verify="off", max_tool_calls=calls, context_window_tokens=10**9
             )
             graph.invoke({"question": "q"}, config, context=settings, **options)
-        total = time.perf_counter() - script.stamps[0]
+        total = time.perf_counter() - started
+        cpu = time.process_time() - script.stamps[0]
     rounds = script.rounds()
     return {
         "r51_100": statistics.mean(rounds[50:100]) * 1000,
         "last50": statistics.mean(rounds[-50:]) * 1000,
         "total": total,
+        "cpu": cpu,
         "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "db_mb": db_bytes(db) / 1e6 if saver != "none" else 0.0,
         "content_mb": (calls * chars + 1) / 1e6,
@@ -167,31 +171,41 @@ def bench_env() -> dict[str, str]:
     return {**os.environ, "LANGSMITH_TRACING": "false"}
 
 
-def best_of(argv: list[str], times: int = 5) -> float:
-    """Best wall time of `times` runs of a command, in seconds."""
-    best = float("inf")
+def best_of(argv: list[str], times: int = 5) -> tuple[float, float]:
+    """Best wall time and best CPU time (user + system) of `times` runs of a command."""
+    wall = cpu = float("inf")
     for _ in range(times):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         subprocess.run(argv, check=True, capture_output=True, env=bench_env())
-        best = min(best, time.perf_counter() - start)
-    return best
+        wall = min(wall, time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = min(cpu, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return wall, cpu
 
 
-def cli_times(db: Path) -> dict[str, float]:
-    """`history` (every step) and `show` of the saved thread, beyond start-up."""
+def cli_times(db: Path) -> dict[str, tuple[float, float]]:
+    """CLI commands on the saved thread, best of 5, beyond a bare `python -c pass`."""
     cli = [sys.executable, "-m", "mirograph"]
     bare = best_of([sys.executable, "-c", "pass"])
-    startup = best_of([*cli, "--help"]) - bare
-    history = best_of([*cli, "history", "t", "--db", str(db)]) - bare
-    show = best_of([*cli, "show", "t", "--db", str(db)]) - bare
-    out = subprocess.run(
-        [*cli, "history", "t", "--db", str(db), "--tool-calls-only"],
-        capture_output=True,
-        text=True,
-        env=bench_env(),
-    )
-    rows = len(out.stdout.splitlines()) if out.returncode == 0 else -1
-    return {"startup": startup, "history": history, "show": show, "tool_call_rows": rows}
+    commands = {
+        "--help": ["--help"],
+        "threads": ["threads", "--db", str(db)],
+        "history": ["history", "t", "--db", str(db)],
+        "history --tool-calls-only": ["history", "t", "--db", str(db), "--tool-calls-only"],
+        "show": ["show", "t", "--db", str(db)],
+    }
+    times = {}
+    for name, args in commands.items():
+        wall, cpu = best_of([*cli, *args])
+        times[name] = (wall - bare[0], cpu - bare[1])
+    return times
+
+
+def print_cli_times(calls: int, times: dict[str, tuple[float, float]]) -> None:
+    print(f"\n{calls}-call thread: CLI beyond `python -c pass`, best of 5 (wall s / cpu s)")
+    for name, (wall, cpu) in times.items():
+        print(f"  mirograph {name:<26} {wall:>6.2f} / {cpu:>5.2f}")
 
 
 def main() -> None:
@@ -207,7 +221,7 @@ def main() -> None:
     specs = [tuple(int(x) for x in part.split(":")) for part in args.runs.split(",")]
     header = (
         f"{'calls':>5} | {'chars':>5} | {'loop':<9} | {'saver':<9} | {'ms 51-100':>9} | "
-        f"{'ms last50':>9} | {'growth':>6} | {'vs loop':>7} | {'total s':>7} | "
+        f"{'ms last50':>9} | {'growth':>6} | {'vs loop':>7} | {'wall s':>7} | {'cpu s':>6} | "
         f"{'RSS MB':>6} | {'DB MB':>6} | {'DB/content':>10}"
     )
     print(header)
@@ -233,17 +247,12 @@ def main() -> None:
                 print(
                     f"{calls:>5} | {chars:>5} | {loop:<9} | {saver:<9} | {r['r51_100']:>9.2f} | "
                     f"{r['last50']:>9.2f} | {r['last50'] / r['r51_100']:>5.2f}× | {vs:>6.2f}× | "
-                    f"{r['total']:>7.1f} | {r['rss_mb']:>6.0f} | {db_mb} | {ratio}",
+                    f"{r['total']:>7.1f} | {r['cpu']:>6.1f} | {r['rss_mb']:>6.0f} | {db_mb} | "
+                    f"{ratio}",
                     flush=True,
                 )
-        if saved:
-            calls = max(saved)
-            t = cli_times(saved[calls])
-            print(
-                f"\n{calls}-call thread, beyond `python -c pass` (best of 5): "
-                f"--help {t['startup']:.2f} s · history (every step) {t['history']:.2f} s · "
-                f"show {t['show']:.2f} s · history --tool-calls-only rows: {t['tool_call_rows']}"
-            )
+        for calls in sorted(saved)[-2:]:
+            print_cli_times(calls, cli_times(saved[calls]))
 
 
 if __name__ == "__main__":

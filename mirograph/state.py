@@ -9,6 +9,7 @@ of the whole transcript again; that keeps a 600-step run's database linear in si
 from __future__ import annotations
 
 import operator
+import uuid
 from collections.abc import Sequence
 from typing import (
     Annotated,
@@ -17,7 +18,13 @@ from typing import (
     NotRequired,  # pydantic needs these on 3.11
 )
 
-from langchain_core.messages import AnyMessage, ToolCall
+from langchain_core.messages import (
+    AnyMessage,
+    BaseMessage,
+    BaseMessageChunk,
+    RemoveMessage,
+    ToolCall,
+)
 from langgraph.channels import DeltaChannel
 from langgraph.graph.message import add_messages
 from typing_extensions import TypedDict
@@ -41,7 +48,43 @@ def append_messages(
     flat: list[AnyMessage] = []
     for batch in batches:
         flat.extend(batch if isinstance(batch, list) else [batch])
-    return add_messages(current, flat)  # type: ignore[return-value]
+    known = _known_ids.get(id(current))
+    if known is not None and known[0] is current and _only_new(flat, known[1]):
+        # What `add_messages` returns when every message is new, without its per-call
+        # scan of the whole transcript: a round costs the same at step 6,000 as at 60.
+        merged = [*current, *flat]
+        ids = known[1]
+    else:
+        merged = add_messages(current, flat)  # type: ignore[assignment]
+        ids = {m.id for m in merged}
+    ids.update(m.id for m in flat)
+    _known_ids.pop(id(current), None)
+    _known_ids[id(merged)] = (merged, ids)
+    while len(_known_ids) > _KEEP_KNOWN:
+        _known_ids.pop(next(iter(_known_ids)))
+    return merged
+
+
+_KEEP_KNOWN = 16
+_known_ids: dict[int, tuple[list[AnyMessage], set[str | None]]] = {}
+"""Transcripts `append_messages` returned, with a superset of their message ids (a
+superset only ever sends a batch to `add_messages`, never appends a known id)."""
+
+
+def _only_new(batch: list[AnyMessage], ids: set[str | None]) -> bool:
+    """Whether `add_messages` would append every message of `batch` as it is (giving
+    the id-less ones an id, as it does)."""
+    seen: set[str] = set()
+    for message in batch:
+        kind = type(message)
+        if not issubclass(kind, BaseMessage) or issubclass(kind, (BaseMessageChunk, RemoveMessage)):
+            return False
+        if message.id is None:
+            message.id = str(uuid.uuid4())
+        if message.id in ids or message.id in seen:
+            return False
+        seen.add(message.id)
+    return True
 
 
 class Source(TypedDict):
