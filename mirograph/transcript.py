@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
 from typing import Any
 
 from langchain_core.messages import AIMessage, AnyMessage, ToolMessage
@@ -31,6 +33,7 @@ __all__ = [
     "MAX_EMPTY_REPLIES",
     "MISSING",
     "WRITTEN_TEXT",
+    "ThreadIds",
     "call_ids",
     "call_key",
     "call_steps",
@@ -41,6 +44,7 @@ __all__ = [
     "paired",
     "planned_calls",
     "previous_calls",
+    "thread_ids",
     "tool_results",
     "turn_text",
 ]
@@ -204,8 +208,30 @@ def is_empty_reply(message: AIMessage) -> bool:
     return not planned_calls(message) and not strip_think(turn_text(message))
 
 
-def normalize_reply(reply: AIMessage, messages: Sequence[AnyMessage]) -> AIMessage:
-    """The reply as it may enter a thread holding `messages`.
+@dataclass(frozen=True)
+class ThreadIds:
+    """The ids a thread already uses, for `normalize_reply` (a `TranscriptIndex` carries
+    them forward; `thread_ids` computes them from scratch)."""
+
+    call_ids: AbstractSet[str]
+    """Every call id of an AI turn and every result's `tool_call_id`."""
+    calls: int
+    """Calls made so far, unparsable ones included."""
+    message_ids: AbstractSet[str]
+
+
+def thread_ids(messages: Sequence[AnyMessage]) -> ThreadIds:
+    """The ids `messages` use."""
+    taken = {i for m in messages if isinstance(m, AIMessage) for i in call_ids(m)}
+    taken |= {m.tool_call_id for m in messages if isinstance(m, ToolMessage)}
+    number = sum(len(call_ids(m)) for m in messages if isinstance(m, AIMessage))
+    return ThreadIds(taken, number, {m.id for m in messages if m.id})
+
+
+def normalize_reply(
+    reply: AIMessage, messages: Sequence[AnyMessage], *, ids: ThreadIds | None = None
+) -> AIMessage:
+    """The reply as it may enter a thread holding `messages` (whose `ids` may be given).
 
     - every call, parsed or not, has a non-empty id unique in the thread: the provider's
       id where it is unique (the next request must echo it), else `call_mg<N>` with N the
@@ -216,33 +242,40 @@ def normalize_reply(reply: AIMessage, messages: Sequence[AnyMessage]) -> AIMessa
 
     Returns `reply` itself when nothing needed fixing.
     """
-    taken = {i for m in messages if isinstance(m, AIMessage) for i in call_ids(m)}
-    taken |= {m.tool_call_id for m in messages if isinstance(m, ToolMessage)}
-    number = sum(len(call_ids(m)) for m in messages if isinstance(m, AIMessage))
+    known = ids or thread_ids(messages)
+    added: set[str] = set()
+    number = known.calls
 
     def unique(call_id: object) -> str:
         nonlocal number
         number += 1
-        if not isinstance(call_id, str) or not call_id or call_id in taken:
-            call_id = _unused(f"call_mg{number}", taken)
-        taken.add(call_id)
+        if (
+            not isinstance(call_id, str)
+            or not call_id
+            or call_id in known.call_ids
+            or call_id in added
+        ):
+            call_id = _unused(f"call_mg{number}", known.call_ids, added)
+        added.add(call_id)
         return call_id
 
     calls = [{**c, "id": unique(c.get("id"))} for c in reply.tool_calls]
     invalid = [{**c, "id": unique(c.get("id"))} for c in reply.invalid_tool_calls]
-    message_ids = {m.id for m in messages if m.id}
-    new_id = _unused(reply.id, message_ids, sep="~") if reply.id in message_ids else reply.id
+    message_ids = known.message_ids
+    new_id = _unused(reply.id, message_ids, set(), sep="~") if reply.id in message_ids else reply.id
     if new_id == reply.id and calls == reply.tool_calls and invalid == reply.invalid_tool_calls:
         return reply
     fixed = {"tool_calls": calls, "invalid_tool_calls": invalid, "id": new_id}
     return reply.model_copy(update=fixed)
 
 
-def _unused(base: str | None, taken: set[str], sep: str = "_") -> str:
-    """`base`, or `base<sep>2`, `base<sep>3`… whichever is not taken yet."""
+def _unused(
+    base: str | None, taken: AbstractSet[str], added: AbstractSet[str], sep: str = "_"
+) -> str:
+    """`base`, or `base<sep>2`, `base<sep>3`… whichever is in neither set yet."""
     assert base is not None
     candidate, n = base, 1
-    while candidate in taken:
+    while candidate in taken or candidate in added:
         n += 1
         candidate = f"{base}{sep}{n}"
     return candidate

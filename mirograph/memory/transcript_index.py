@@ -34,7 +34,7 @@ from functools import lru_cache
 from langchain_core.messages import AIMessage, AnyMessage, ToolMessage
 
 from mirograph.memory.tokens import estimate_tokens
-from mirograph.transcript import MISSING, WRITTEN_TEXT, call_ids, call_key, turn_text
+from mirograph.transcript import MISSING, WRITTEN_TEXT, ThreadIds, call_ids, call_key, turn_text
 
 OMITTED = "Tool result is omitted to save tokens."
 SHORTENED = "[Older turn shortened in the view]"
@@ -97,17 +97,28 @@ class TranscriptIndex:
         self._calls_by_id: dict[str, list[tuple[int, str]]] = {}
         self._ok: set[str] = set()
         self._order = 0
+        self._taken: set[str] = set()
+        self._message_ids: set[str] = set()
+        self._call_count = 0
         self._ai_pos: list[int] = []  # positions of AI turns in `paired`, ascending
         self._ai_len: list[int] = []  # their text lengths
         self._long: dict[int, tuple[int, list[int]]] = {}  # limit -> (scanned, AI turns past it)
         self._short: dict[tuple[int, int], tuple[AnyMessage, int]] = {}  # shortened, token delta
+
+    @property
+    def ids(self) -> ThreadIds:
+        """`transcript.thread_ids(messages)`, carried forward (read-only sets)."""
+        return ThreadIds(self._taken, self._call_count, self._message_ids)
 
     def extend(self, messages: Sequence[AnyMessage]) -> None:
         """Read the messages past those already read."""
         for message in messages[len(self.messages) :]:
             index = len(self.messages)
             self.messages.append(message)
+            if message.id:
+                self._message_ids.add(message.id)
             if isinstance(message, ToolMessage):
+                self._taken.add(message.tool_call_id)
                 self._result(message)
                 continue
             self._turn_index.append(index)
@@ -129,6 +140,8 @@ class TranscriptIndex:
         names = {c["id"]: c["name"] for c in message.tool_calls}
         slots: dict[str, list[int]] = {}
         for call_id in call_ids(message):
+            self._taken.add(call_id)
+            self._call_count += 1
             self._waiting.setdefault(call_id, []).append(index)
             self.steps.setdefault(call_id, len(self.steps) + 1)
             slots.setdefault(call_id, []).append(len(self.paired))
@@ -236,6 +249,11 @@ def index_for(messages: Sequence[AnyMessage]) -> TranscriptIndex:
             _indexes.popitem(last=False)
         found.extend(messages)
         return found
+
+
+def thread_ids_of(messages: Sequence[AnyMessage]) -> ThreadIds:
+    """`transcript.thread_ids(messages)`, carried forward."""
+    return index_for(messages).ids
 
 
 def repeated_calls(messages: Sequence[AnyMessage]) -> dict[str, int]:

@@ -25,7 +25,7 @@ from langgraph.types import Command, Send
 from mirograph.answers.sources import pages_read, source_key
 from mirograph.context import ResearchContext
 from mirograph.memory import context_view
-from mirograph.memory.transcript_index import repeated_calls
+from mirograph.memory.transcript_index import repeated_calls, thread_ids_of
 from mirograph.models.overflow import is_context_overflow
 from mirograph.progress import emit_progress
 from mirograph.resources import Resources
@@ -138,7 +138,7 @@ def ask(model: Runnable, view: list[BaseMessage], thread: list[AnyMessage]) -> A
             if attempt > 1:
                 metadata = {**reply.response_metadata, "empty_replies_before": attempt - 1}
                 reply = reply.model_copy(update={"response_metadata": metadata})
-            return normalize_reply(reply, thread)
+            return normalize_reply(reply, thread, ids=thread_ids_of(thread))
         log.warning("planner: empty reply %d/%d, asking again", attempt, MAX_EMPTY_REPLIES)
     return None
 

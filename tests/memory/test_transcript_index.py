@@ -16,7 +16,7 @@ from mirograph.memory.context_window import (
 )
 from mirograph.memory.tokens import estimate_tokens
 from mirograph.memory.transcript_index import TranscriptIndex, index_for, repeated_calls
-from mirograph.transcript import call_steps, paired, previous_calls
+from mirograph.transcript import call_steps, paired, previous_calls, thread_ids
 
 
 def random_transcript(rng: random.Random, turns: int) -> list[AnyMessage]:
@@ -80,6 +80,7 @@ def test_a_growing_transcript_matches_the_pure_functions_at_every_length(seed) -
         assert tokens == estimate_tokens(expected)
         assert index.repeats == previous_calls(prefix)
         assert index.steps == call_steps(prefix)
+        assert index.ids == thread_ids(prefix)
 
 
 def test_the_view_and_its_estimate_equal_the_pure_view(tmp_path) -> None:
