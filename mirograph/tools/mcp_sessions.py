@@ -36,6 +36,8 @@ T = TypeVar("T")
 START_TIMEOUT = 60.0
 """Seconds a server may take from launch to a finished MCP handshake."""
 _DEAD = (anyio.ClosedResourceError, anyio.BrokenResourceError, anyio.EndOfStream)
+SESSION_TERMINATED = 32600
+"""The error code the SDK's HTTP client gives a request whose session the server forgot."""
 
 
 class ServerUnavailable(ToolException):
@@ -142,6 +144,11 @@ class McpSessions:
                         f"MCP server {server!r} died again right after a restart"
                     ) from exc
             except McpError as exc:
+                if exc.error.code == SESSION_TERMINATED and attempt == 1:
+                    # An HTTP server that restarted refuses the old session (404): the call
+                    # never ran, so it goes again over a new session.
+                    await self._drop(server, session)
+                    continue
                 if exc.error.code != CONNECTION_CLOSED:
                     raise
                 # It died during this call: whether the call ran is unknown, so it is not

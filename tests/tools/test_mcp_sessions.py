@@ -9,7 +9,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -187,39 +186,53 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+class HttpServer:
+    """A streamable-HTTP server process on a fixed free loopback port; restartable."""
+
+    def __init__(self, folder: Path) -> None:
+        (folder / "server.py").write_text(SERVER, encoding="utf-8")
+        self.folder, self.log, self.port = folder, folder / "starts.log", _free_port()
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        env = {**os.environ, "STARTS_FILE": str(self.log), "PORT": str(self.port)}
+        self.process = subprocess.Popen(
+            [sys.executable, "server.py", "streamable-http"],
+            cwd=self.folder,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(600):  # until the port accepts connections; fail if it never does
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.05)
+        raise AssertionError("the HTTP MCP server never listened")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
 @pytest.fixture
 def http_lab(tmp_path: Path):
-    """(config path, starts file) of one streamable-HTTP server on a free loopback port."""
-    (tmp_path / "server.py").write_text(SERVER, encoding="utf-8")
-    log, port = tmp_path / "starts.log", _free_port()
-    env = {**os.environ, "STARTS_FILE": str(log), "PORT": str(port)}
-    process = subprocess.Popen(
-        [sys.executable, "server.py", "streamable-http"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    ready = threading.Event()
-    for _ in range(600):  # wait until the port accepts connections; fail if it never does
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                ready.set()
-                break
-        time.sleep(0.05)
+    """(config path, server) of one streamable-HTTP server on a free loopback port."""
+    server = HttpServer(tmp_path)
     config = tmp_path / "mcp.json"
-    entry = {"url": f"http://127.0.0.1:{port}/mcp", "transport": "streamable_http"}
+    entry = {"url": f"http://127.0.0.1:{server.port}/mcp", "transport": "streamable_http"}
     config.write_text(json.dumps({"mcpServers": {"wiki": entry}}))
+    server.start()
     try:
-        assert ready.is_set(), "the HTTP MCP server never listened"
-        yield config
+        yield config, server
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        server.stop()
 
 
 def test_http_server_calls_share_one_session(http_lab):
-    tools = {tool.name: tool for tool in load_mcp_tools(http_lab)}
+    config, _server = http_lab
+    tools = {tool.name: tool for tool in load_mcp_tools(config)}
     try:
         sums = [_text(tools["add"].invoke({"a": i, "b": i})) for i in range(10)]
         served = {_text(tools["whoami"].invoke({})) for _ in range(5)}
@@ -227,3 +240,18 @@ def test_http_server_calls_share_one_session(http_lab):
         close_tools(tools.values())
     assert sums == [str(2 * i) for i in range(10)]
     assert len(served) == 1
+
+
+def test_a_restarted_http_server_gets_a_new_session_and_the_call_answered(http_lab):
+    config, server = http_lab
+    tools = {tool.name: tool for tool in load_mcp_tools(config)}
+    try:
+        before = _text(tools["whoami"].invoke({}))
+        server.stop()
+        server.start()  # forgets every session: the next call is refused with a 404
+        after = _text(tools["add"].invoke({"a": 3, "b": 4}))
+        again = _text(tools["whoami"].invoke({}))
+    finally:
+        close_tools(tools.values())
+    assert (after, again != before) == ("7", True)
+    assert starts(server.log) == 2
