@@ -93,6 +93,7 @@ class McpSessions:
         loop.call_soon_threadsafe(loop.stop)
         thread.join()
         loop.close()
+        self._opening = {}  # its locks belong to the closed loop; a reopen makes new ones
 
     def __enter__(self) -> McpSessions:
         return self
