@@ -12,6 +12,8 @@ from mirograph._cli_threads import full_state, latest_state
 from mirograph.checkpoints import open_checkpointer
 from tests.cli.conftest import REPO, cli_env, mirograph, run_args, write_script
 
+pytestmark = pytest.mark.integration
+
 HEADER_COLUMNS = ["#", "tool", "calls", "node", "detail", "status", "checkpoint"]
 
 

@@ -16,6 +16,8 @@ from mirograph.checkpoints import open_checkpointer
 from mirograph.transcript import call_steps
 from tests.cli.conftest import mirograph
 
+pytestmark = pytest.mark.integration
+
 CALLS = 6_000
 
 
