@@ -6,6 +6,8 @@ stock `ChatOpenAI` (each measured against a real server):
 
 - an assistant turn with tool calls is sent as `content: null`; llama-cpp-python's server
   answers HTTP 500 to that, so an empty string is sent instead (every server accepts it);
+- the reply limit goes out as OpenAI's newer `max_completion_tokens`, which
+  llama-cpp-python ignores (it then generates up to the window): it is sent as `max_tokens`;
 - `response_format: json_schema` is missing on some (llama-cpp-python accepts only `text`
   and `json_object`), so structured output tries `json_schema`, then function calling with
   the schema as a named tool, then JSON mode with the schema in the prompt, and keeps using
@@ -70,6 +72,8 @@ class CompatChatOpenAI(ChatOpenAI):
         self, input_: LanguageModelInput, *, stop: list[str] | None = None, **kwargs: Any
     ) -> dict:
         payload = super()._get_request_payload(input_, stop=stop, **kwargs)
+        if "max_completion_tokens" in payload:  # OpenAI's new name; servers know max_tokens
+            payload["max_tokens"] = payload.pop("max_completion_tokens")
         for message in payload.get("messages", []):
             if message.get("role") == "assistant" and message.get("content") is None:
                 message["content"] = ""

@@ -155,8 +155,8 @@ def unread_citations(answer: str, sources: list[Source]) -> list[str]:
 
 def feedback_text(verdict: dict[str, Any]) -> str:
     """One concise feedback message from a rejecting verdict."""
-    parts = list(verdict.get("problems") or [])
-    missing = verdict.get("missing") or []
+    parts = [p for p in verdict.get("problems") or [] if p.strip()]
+    missing = [m for m in verdict.get("missing") or [] if m.strip()]
     if missing:
         parts.append("Still missing: " + "; ".join(m.rstrip(". ") for m in missing) + ".")
     return load_prompt("verifier_feedback").format(problems=" ".join(parts) or "unsupported.")

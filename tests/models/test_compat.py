@@ -63,3 +63,10 @@ def test_a_streamed_call_repeating_its_name_in_every_chunk_is_merged_once(
         ("lookup", {"query": "capital of France"}, "call_1_0")
     ]
     assert "function_call" not in reply.additional_kwargs
+
+
+def test_the_reply_limit_is_sent_as_max_tokens(openai_server: OpenAIServer):
+    openai_server.reply({"content": "ok"})
+    resolve_model("openai:m", base_url=openai_server.url, max_tokens=48).invoke("q")
+    body = openai_server.requests[0]
+    assert (body.get("max_tokens"), "max_completion_tokens" in body) == (48, False)
