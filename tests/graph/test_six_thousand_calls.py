@@ -41,6 +41,7 @@ def policy_for(calls: int):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # ~75 s of CPU; a shared CI machine may stretch it past 300 s
 def test_6000_calls_in_one_thread_complete_with_every_call_saved_and_listed(tmp_path):
     db = tmp_path / "db.sqlite"
     config = {"configurable": {"thread_id": "long"}, "recursion_limit": 4 * CALLS + 20}
