@@ -9,6 +9,7 @@ of the whole transcript again; that keeps a 600-step run's database linear in si
 from __future__ import annotations
 
 import operator
+import threading
 import uuid
 from collections.abc import Sequence
 from typing import (
@@ -48,24 +49,25 @@ def append_messages(
     flat: list[AnyMessage] = []
     for batch in batches:
         flat.extend(batch if isinstance(batch, list) else [batch])
-    known = _known_ids.get(id(current))
-    if known is not None and known[0] is current and _only_new(flat, known[1]):
-        # What `add_messages` returns when every message is new, without its per-call
-        # scan of the whole transcript: a round costs the same at step 6,000 as at 60.
-        merged = [*current, *flat]
-        ids = known[1]
-    else:
-        merged = add_messages(current, flat)  # type: ignore[assignment]
-        ids = {m.id for m in merged}
-    ids.update(m.id for m in flat)
-    _known_ids.pop(id(current), None)
-    _known_ids[id(merged)] = (merged, ids)
-    while len(_known_ids) > _KEEP_KNOWN:
-        _known_ids.pop(next(iter(_known_ids)))
+    with _known_lock:  # a server runs threads' steps concurrently
+        known = _known_ids.pop(id(current), None)
+        if known is not None and known[0] is current and _only_new(flat, known[1]):
+            # What `add_messages` returns when every message is new, without its per-call
+            # scan of the whole transcript: a round costs the same at step 6,000 as at 60.
+            merged = [*current, *flat]
+            ids = known[1]
+        else:
+            merged = add_messages(current, flat)  # type: ignore[assignment]
+            ids = {m.id for m in merged}
+        ids.update(m.id for m in flat)
+        _known_ids[id(merged)] = (merged, ids)
+        while len(_known_ids) > _KEEP_KNOWN:
+            _known_ids.pop(next(iter(_known_ids)))
     return merged
 
 
 _KEEP_KNOWN = 16
+_known_lock = threading.Lock()
 _known_ids: dict[int, tuple[list[AnyMessage], set[str | None]]] = {}
 """Transcripts `append_messages` returned, with a superset of their message ids (a
 superset only ever sends a batch to `add_messages`, never appends a known id)."""
