@@ -18,7 +18,7 @@ only if unset). Needs the `ray` extra: `pip install 'mirograph[ray]'`.
 
 from __future__ import annotations
 
-import itertools
+import asyncio
 import os
 from dataclasses import dataclass
 from types import TracebackType
@@ -97,7 +97,8 @@ def _import_ray() -> Any:
 
 
 class RayEngine:
-    """Actors on a Ray cluster (a local one by default); `job` dispatches one unit."""
+    """Actors on a Ray cluster (a local one by default); `job` dispatches one unit to the
+    first actor with a free slot."""
 
     def __init__(self, spec: WorkerSpec, *, workers: int, address: str | None) -> None:
         ray = _import_ray()
@@ -122,11 +123,25 @@ class RayEngine:
             max_concurrency=spec.concurrency,
         )(EvalWorker)
         self.actors = [actor.remote(spec) for _ in range(workers)]
-        self._next = itertools.cycle(self.actors)
+        self._slots: asyncio.Queue[Any] | None = None
+        self._concurrency = spec.concurrency
 
     async def job(self, task: Task, run: int) -> dict[str, Any]:
-        """Run one unit on the next actor (round robin) and wait for its row."""
-        return await next(self._next).job.remote(task, run)
+        """Run one unit on an actor with a free slot and wait for its row.
+
+        Each actor has `concurrency` slots; a job waits for the first free one, so a
+        faster (or freshly restarted) worker takes more jobs than a slow one.
+        """
+        if self._slots is None:  # made in the running loop
+            self._slots = asyncio.Queue()
+            for _ in range(self._concurrency):
+                for actor in self.actors:
+                    self._slots.put_nowait(actor)
+        actor = await self._slots.get()
+        try:
+            return await actor.job.remote(task, run)
+        finally:
+            self._slots.put_nowait(actor)
 
     def worker_pids(self) -> list[int]:
         """The actors' process ids (for tests and operators)."""
