@@ -152,3 +152,14 @@ def test_layers_depend_one_way():
     nodes = [name for name in graph if name.startswith("mirograph.nodes.")]
     for node in nodes:  # nodes never import each other
         assert [t for t in graph[node] if t.startswith("mirograph.nodes.")] == []
+
+
+def test_the_architecture_doc_names_only_modules_that_exist():
+    import re
+
+    doc = (PACKAGE.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"`([\w/]+(?:\.py|/))", doc))
+    assert len(named) > 20
+    where = (PACKAGE, PACKAGE.parent)  # package modules, or repo paths such as tests/
+    missing = sorted(p for p in named if not any((root / p).exists() for root in where))
+    assert missing == []

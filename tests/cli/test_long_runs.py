@@ -35,11 +35,17 @@ def start(args: list[str], env: dict[str, str]) -> subprocess.Popen:
 
 
 def wait_for_executions(counter: Path, at_least: int, process: subprocess.Popen) -> None:
+    """Return once the tool ran `at_least` times; fail the test if the run ended first or
+    120 s passed (a wait that times out must not look like success)."""
     deadline = time.monotonic() + 120
+    seen = 0
     while time.monotonic() < deadline and process.poll() is None:
-        if counter.exists() and len(counter.read_text().splitlines()) >= at_least:
+        seen = len(counter.read_text().splitlines()) if counter.exists() else 0
+        if seen >= at_least:
             return
         time.sleep(0.005)
+    state = f"exited with {process.returncode}" if process.poll() is not None else "still running"
+    pytest.fail(f"waited for {at_least} tool executions, saw {seen}; the run {state}")
 
 
 def transcript(db: Path, thread: str) -> list[tuple]:

@@ -14,7 +14,6 @@ import json
 import os
 import re
 import threading
-import time
 from collections.abc import Sequence
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
@@ -111,16 +110,25 @@ def rule_judge() -> ScriptedChatModel:
 
 
 class Gauge:
-    """Counts model calls in flight at once (the eval runs them in worker threads)."""
+    """Counts model calls in flight at once (the eval runs them in worker threads).
 
-    def __init__(self) -> None:
+    Calls wait (event-based, no sleep) until `target` are in flight at once, so the peak
+    reaches the limit whatever the machine's speed; a limit that does not hold shows as a
+    higher peak, a limit never reached as a lower one (after the 10 s safety timeout).
+    """
+
+    def __init__(self, target: int = 1) -> None:
         self.lock = threading.Lock()
         self.now = self.peak = 0
+        self.target = target
+        self.full = threading.Event()
 
     def __enter__(self) -> None:
         with self.lock:
             self.now += 1
             self.peak = max(self.peak, self.now)
+            if self.now >= self.target:
+                self.full.set()
 
     def __exit__(self, *exc: object) -> None:
         with self.lock:
@@ -132,12 +140,13 @@ GAUGE = Gauge()
 
 def _gauged_policy(messages: list[BaseMessage]) -> AIMessage | dict | str:
     with GAUGE:
-        time.sleep(0.02)
+        GAUGE.full.wait(10)
         return hop_policy(messages)
 
 
-def gauge_agent() -> ScriptedChatModel:
-    """The hop agent, measuring how many of its calls overlap (fresh gauge each time)."""
+def gauge_agent(target: int) -> ScriptedChatModel:
+    """The hop agent, measuring how many of its calls overlap (fresh gauge each time);
+    the first calls wait until `target` overlap."""
     global GAUGE
-    GAUGE = Gauge()
+    GAUGE = Gauge(target)
     return ScriptedChatModel(policy=_gauged_policy)

@@ -82,7 +82,7 @@ def test_an_existing_eval_is_not_overwritten_without_resume(report, tmp_path, se
 def test_concurrency_limits_runs_in_flight(tmp_path, settings):
     from tests.eval import agents
 
-    report = run_synthetic(tmp_path / "out", settings, model=agents.gauge_agent(), concurrency=3)
+    report = run_synthetic(tmp_path / "out", settings, model=agents.gauge_agent(3), concurrency=3)
     assert (report.accuracy, agents.GAUGE.peak) == (0.95, 3)
 
 

@@ -24,6 +24,8 @@ class Recorder:
     hosts: list[str] = field(default_factory=list)
     big_bytes_sent: int = 0
     stall: threading.Event = field(default_factory=threading.Event)
+    stall_over: threading.Event = field(default_factory=threading.Event)
+    """Set when /stall stops stalling (released by `stall`, or after 10 s)."""
     scripted: list[int] = field(default_factory=list)  # statuses for /flaky, in order
     closed: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(0))
     """Released once per client connection that the client closed."""
@@ -76,6 +78,7 @@ def _handler(recorder: Recorder) -> type[BaseHTTPRequestHandler]:
                 self.wfile.write(b"<html><body><p>The beginning")
                 self.wfile.flush()
                 recorder.stall.wait(10)
+                recorder.stall_over.set()
             elif path == "/image.png":
                 self._send(200, "image/png", b"\x89PNG\r\n\x1a\n" + b"\0" * 100)
             elif path == "/doc.pdf":

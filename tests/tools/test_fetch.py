@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from langchain_core.messages import ToolMessage
 from langchain_core.tools import ToolException
@@ -59,10 +57,9 @@ def test_fifty_megabyte_body_is_cut_at_the_cap(web_server):
 
 def test_stalled_server_hits_the_timeout(web_server):
     tool = make_fetch_page(allow=LOOPBACK, timeout=0.5, retry=NO_RETRY)
-    started = time.monotonic()
     with pytest.raises(ToolException, match=r"^fetch_page timed out after 0.5 s on "):
         call(tool, web_server.url("/stall"))
-    assert time.monotonic() - started < 3
+    assert not web_server.recorder.stall_over.is_set()  # it gave up; the server still stalls
 
 
 @pytest.mark.parametrize("path", ["/image.png"])
