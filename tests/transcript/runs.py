@@ -22,7 +22,9 @@ def lookup(q: str) -> str:
 def queued(replies: Iterable[AIMessage | str], final: str = FINAL) -> ScriptedChatModel:
     """A model answering with `replies` in order, then with `final` forever."""
     queue = list(replies)
-    return ScriptedChatModel(policy=lambda _messages: queue.pop(0) if queue else final)
+    return ScriptedChatModel(
+        policy=lambda _messages: queue.pop(0) if queue else final, keep_inputs=True
+    )
 
 
 def run(model: ScriptedChatModel, settings: ResearchContext) -> dict:

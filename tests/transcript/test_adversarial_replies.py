@@ -96,6 +96,7 @@ def test_any_replies_end_done_or_exhausted_with_every_input_valid_on_the_wire(sc
     state = run(model, SETTINGS)
     assert state["status"] in ("done", "exhausted")
     assert state["tool_calls_used"] <= SETTINGS.max_tool_calls
+    assert len(model.inputs) == model.calls > 0  # every input was kept and checked
     for seen in model.inputs:
         assert wire_problems(seen) == []
     messages = state["messages"]

@@ -40,7 +40,7 @@ def test_rules_accept_a_search_only_citation_and_name_it_unread():
 
 
 def test_the_llm_verifier_gets_the_page_text_for_a_read_source_and_the_snippet_otherwise():
-    verifier = ScriptedChatModel(responses=[ACCEPT])
+    verifier = ScriptedChatModel(responses=[ACCEPT], keep_inputs=True)
     state, _ = run_graph(
         SCRIPT, ResearchContext(verify="llm"), tools=[web_search, fetch_page],
         verifier_model=verifier,
