@@ -115,7 +115,10 @@ def test_a_second_runner_of_the_same_thread_fails_clearly(tmp_path):
     script = write_script(tmp_path / "script.json", calls=300)
     db, counter = tmp_path / "db.sqlite", tmp_path / "executions.txt"
     env = cli_env(MIROGRAPH_TEST_COUNTER=str(counter), MIROGRAPH_TEST_TOOL_SECONDS="0.01")
-    first = start(run_args(db, script, "t", *LONG), env)
+    # Slow enough that the first runner is still running when the second has started up,
+    # however loaded the machine (300 calls take a minute).
+    slow = {**env, "MIROGRAPH_TEST_TOOL_SECONDS": "0.2"}
+    first = start(run_args(db, script, "t", *LONG), slow)
     wait_for_executions(counter, 5, first)
     second = mirograph("resume", "t", "--db", str(db), env=env)
     first.send_signal(signal.SIGKILL)
