@@ -66,7 +66,7 @@ class CompatChatOpenAI(ChatOpenAI):
     """`ChatOpenAI` for OpenAI-compatible servers, with their known differences smoothed."""
 
     _structured_method: str = PrivateAttr(default="")
-    _probe: ChatOpenAI | None = PrivateAttr(default=None)
+    _copies: dict[bool, ChatOpenAI] = PrivateAttr(default_factory=dict)
 
     def _get_request_payload(
         self, input_: LanguageModelInput, *, stop: list[str] | None = None, **kwargs: Any
@@ -127,11 +127,12 @@ class CompatChatOpenAI(ChatOpenAI):
         order = [known, *(m for m in STRUCTURED_METHODS if m != known)] if known else []
         last: Exception | None = None
         for method in order or STRUCTURED_METHODS:
-            model = self if method == known else self._no_retry()
+            model = self._unstreamed(retries=method == known)
             try:
                 result = _call(model, method, schema, value)
             except _TRANSIENT:
-                result = _call(self, method, schema, value)  # the client's back-off, then raise
+                # Not the server's answer to the method: the client's back-off, then raise.
+                result = _call(self._unstreamed(retries=True), method, schema, value)
             except _REJECTED as exc:
                 if is_context_overflow(exc):
                     raise
@@ -147,16 +148,18 @@ class CompatChatOpenAI(ChatOpenAI):
             return result
         raise StructuredOutputFailed(f"no structured-output method worked: {last}") from last
 
-    def _no_retry(self) -> ChatOpenAI:
-        """This model with a client that does not retry: for methods not known to work."""
-        if self._probe is None:
-            probe = self.model_copy()
-            probe.root_client = self.root_client.with_options(max_retries=0)
-            probe.client = probe.root_client.chat.completions
-            probe.root_async_client = self.root_async_client.with_options(max_retries=0)
-            probe.async_client = probe.root_async_client.chat.completions
-            self._probe = probe
-        return self._probe
+    def _unstreamed(self, *, retries: bool) -> ChatOpenAI:
+        """This model without streaming (the streamed `response_format` helper fails on some
+        servers), and without client retries for methods not known to work yet."""
+        if retries not in self._copies:
+            copy = self.model_copy(update={"streaming": False})
+            if not retries:
+                copy.root_client = self.root_client.with_options(max_retries=0)
+                copy.client = copy.root_client.chat.completions
+                copy.root_async_client = self.root_async_client.with_options(max_retries=0)
+                copy.async_client = copy.root_async_client.chat.completions
+            self._copies[retries] = copy
+        return self._copies[retries]
 
 
 def _drop_repeated_heads(chunk: ChatGenerationChunk, heads: dict[Any, dict[str, str]]) -> None:
