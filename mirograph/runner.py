@@ -29,9 +29,6 @@ from mirograph.errors import InputError
 from mirograph.progress import is_progress_event
 from mirograph.status import FINISHED
 
-HEARTBEAT_SECONDS = 30.0
-"""How often a running thread refreshes its lease (well inside the staleness window)."""
-
 
 class RunControl:
     """Ask a running thread to pause at its next step boundary, from any thread."""
@@ -110,7 +107,8 @@ def run_thread(
         raise ValueError("give one of question= (a new thread), follow_up= or resume=")
     saver = graph.checkpointer if isinstance(graph.checkpointer, SaverCore) else None
     with saver.acquire_lease(thread_id) if saver else nullcontext() as lease:
-        heartbeat = _every(HEARTBEAT_SECONDS, lease.heartbeat if saver else _nothing)
+        # The lease beats on its own timer; between steps, stop if a beat found it lost.
+        heartbeat = lease.raise_if_lost if saver else _nothing
         if question is None and follow_up is None and resume is None:
             _check_started(graph, thread_id)
         # Checked under the lease, so two starts of one thread cannot both pass.
@@ -241,19 +239,6 @@ def _check_started(graph: CompiledStateGraph, thread_id: str) -> None:
 
 def _nothing() -> None:
     """No lease to refresh (another checkpointer, or none)."""
-
-
-def _every(seconds: float, action: Callable[[], None]) -> Callable[[], None]:
-    """A callable that runs `action` at most once every `seconds`."""
-    last = time.monotonic()
-
-    def maybe() -> None:
-        nonlocal last
-        if time.monotonic() - last >= seconds:
-            action()
-            last = time.monotonic()
-
-    return maybe
 
 
 def unfinished(snapshot: StateSnapshot) -> bool:

@@ -126,6 +126,10 @@ async def studio_checkpointer() -> AsyncIterator[SaverCore]:
     """The `langgraph.json` checkpointer factory: the file or URL in `MIROGRAPH_DB`.
 
     This is an edge, so reading the environment here is right; default `./mirograph.sqlite`.
+    Runs the server makes hold the thread's lease while they write (`serve_leases`).
     """
     async with aopen_checkpointer(os.environ.get("MIROGRAPH_DB", "./mirograph.sqlite")) as saver:
-        yield saver
+        from mirograph.checkpoints.leases import serve_leases
+
+        # The server's runs take the same one-runner lease as the CLI's, at their first write.
+        yield serve_leases(saver)

@@ -47,7 +47,7 @@ from langgraph.checkpoint.serde.types import _DeltaSnapshot
 from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.checkpoint.sqlite.utils import search_where
 
-from mirograph.checkpoints import _maintenance, _serde
+from mirograph.checkpoints import _maintenance, _serde, leases
 from mirograph.checkpoints._async import AsyncFromSync
 from mirograph.checkpoints._delta import delta_history
 from mirograph.checkpoints._records import (
@@ -118,6 +118,15 @@ def seed_keys(values: Mapping[str, Any], metadata: Mapping[str, Any]) -> str | N
     return json.dumps(sorted(seeds), separators=(",", ":"))
 
 
+def _triggers_a_step(values: Mapping[str, Any]) -> bool:
+    """Whether a checkpoint's channels start another step (a branch trigger, pending
+    `Send`s, the input): if not, the run that wrote it has ended."""
+    return any(
+        (key.startswith("branch:to:") or key.startswith("__")) and value not in ([], None)
+        for key, value in values.items()
+    )
+
+
 class SaverCore(AsyncFromSync, BaseCheckpointSaver[Any]):
     """The engine-independent saver: every method in portable SQL over `_read` / `_write`.
 
@@ -173,6 +182,7 @@ class SaverCore(AsyncFromSync, BaseCheckpointSaver[Any]):
         if serde is self.serde:
             return self
         self._staged_settings()  # created before the copy, so the clone shares it
+        leases.fences(self)
         clone = copy.copy(self)  # shares the connection (or pool) and the lock
         clone.serde = serde
         return clone
@@ -226,7 +236,10 @@ class SaverCore(AsyncFromSync, BaseCheckpointSaver[Any]):
             seed_keys(values, meta),
         )
         staged = self._staged_settings().get(thread_id) if checkpoint_ns == "" else None
+        if checkpoint_ns == "":
+            leases.before_write(self, thread_id, meta.get("source"))
         with self._write() as cur:
+            leases.check_fence(self, cur, thread_id)
             cur.execute(_INSERT_CHECKPOINT, row)
             if checkpoint_ns == "":
                 stamp = now_iso()
@@ -245,6 +258,8 @@ class SaverCore(AsyncFromSync, BaseCheckpointSaver[Any]):
                 )
         if staged is not None:
             self._staged_settings().pop(thread_id, None)
+        if checkpoint_ns == "" and not _triggers_a_step(values):
+            leases.run_stopped(self, thread_id)  # nothing triggers a next step: the run ended
         return {
             "configurable": {
                 "thread_id": thread_id,
@@ -276,8 +291,15 @@ class SaverCore(AsyncFromSync, BaseCheckpointSaver[Any]):
             )
             for idx, (channel, value) in enumerate(writes)
         ]
-        with self._write() as cur:
+        thread_id = str(conf["thread_id"])
+        channels = {channel for channel, _ in writes}
+        if "__resume__" in channels:
+            leases.resumed(self, thread_id)
+        with self._write() as cur:  # a server's lease is taken by the run's first checkpoint
+            leases.check_fence(self, cur, thread_id)
             cur.executemany(sql, rows)
+        if "__interrupt__" in channels:
+            leases.run_stopped(self, thread_id, review=True)  # the run waits for a review
 
     def get_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
         """The addressed checkpoint, or the thread's branch head when no id is given."""
@@ -441,10 +463,27 @@ class SaverCore(AsyncFromSync, BaseCheckpointSaver[Any]):
         return [StepInfo(*row) for row in rows]
 
     def acquire_lease(self, thread_id: str, owner: str | None = None) -> Any:
-        """Take the thread's "one runner" lease; raises `ThreadBusy` if a live process has it."""
-        from mirograph.checkpoints.leases import Lease
+        """Take the thread's "one runner" lease; raises `ThreadBusy` if a live process has it.
 
-        return Lease.acquire(self, str(thread_id), owner)
+        The lease heartbeats on a timer and fences this saver's writes of the thread."""
+        return leases.Lease.acquire(self, str(thread_id), owner)
+
+    def acquire_lease_with(
+        self,
+        thread_id: str,
+        owner: str | None = None,
+        *,
+        heartbeat_every: float | None = leases.HEARTBEAT_SECONDS,
+        stale_after: float | None = None,
+    ) -> Any:
+        """`acquire_lease` with its timer and staleness window chosen (see `leases`)."""
+        return leases.Lease.acquire(
+            self,
+            str(thread_id),
+            owner,
+            heartbeat_every=heartbeat_every,
+            stale_after=stale_after,
+        )
 
 
 class MirographSaver(SaverCore, SqliteSaver):

@@ -48,3 +48,72 @@ def test_lease_of_a_dead_process_is_taken_over(saver, db_path):
         rows = execute(db_path, "SELECT owner FROM leases WHERE thread_id = ?", ("t1",))
 
     assert rows == [("resume",)]
+
+
+def wait_for(condition, what: str, seconds: float = 10.0) -> None:
+    """Poll until `condition()`; a timeout fails the test."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.01)
+
+
+def lease_row(db_path, thread_id: str):
+    [row] = execute(
+        db_path, "SELECT token, heartbeat_at FROM leases WHERE thread_id = ?", (thread_id,)
+    )
+    return row
+
+
+def take_over(db_path, thread_id: str) -> None:
+    """What another host's runner does once our lease looks stale: a new token."""
+    execute(db_path, "UPDATE leases SET token = 'theirs' WHERE thread_id = ?", (thread_id,))
+
+
+def test_the_heartbeat_runs_on_a_timer(saver, db_path):
+    with saver.acquire_lease_with("t1", heartbeat_every=0.02):
+        first = lease_row(db_path, "t1")[1]
+        wait_for(lambda: lease_row(db_path, "t1")[1] > first, "a heartbeat")
+
+
+def test_a_beat_notices_the_lease_was_taken_over(saver, db_path):
+    from mirograph.checkpoints.leases import LeaseLost
+
+    with saver.acquire_lease_with("t1", heartbeat_every=0.02) as lease:
+        take_over(db_path, "t1")
+        wait_for(lease.lost.is_set, "the beat to see the takeover")
+        with pytest.raises(LeaseLost):
+            lease.raise_if_lost()
+    assert lease_row(db_path, "t1")[0] == "theirs"  # release does not undo a takeover
+
+
+def test_a_runner_that_lost_its_lease_writes_nothing_more(saver, db_path):
+    from mirograph.checkpoints.leases import LeaseLost
+    from tests.checkpoints.conftest import build_loop, config, start
+
+    graph = build_loop(3).compile(checkpointer=saver)
+    with saver.acquire_lease_with("t1", heartbeat_every=None):
+        graph.invoke(start(), config("t1"), durability="sync", interrupt_after=["planner"])
+        before = len(list(saver.list(config("t1"))))
+        take_over(db_path, "t1")
+        with pytest.raises(LeaseLost, match=r"^Thread t1 was taken over by another runner"):
+            graph.invoke(None, config("t1"), durability="sync")
+    assert len(list(saver.list(config("t1")))) == before
+
+
+def test_the_staleness_window_is_configurable(saver, db_path):
+    import socket
+
+    from mirograph.checkpoints.leases import Lease
+
+    saver.acquire_lease_with("t1", heartbeat_every=None)
+    # As if held on another host, 100 s ago.
+    execute(db_path, "UPDATE leases SET hostname = 'elsewhere', heartbeat_at = heartbeat_at - 100")
+    assert socket.gethostname() != "elsewhere"
+    with pytest.raises(ThreadBusy):
+        Lease.acquire(saver, "t1", "cli", stale_after=900)
+    taken = Lease.acquire(saver, "t1", "cli", stale_after=60, heartbeat_every=None)
+    assert lease_row(db_path, "t1")[0] == taken.token

@@ -104,7 +104,8 @@ def server_env(tmp: Path, db: Path, counter: Path, connect_log: Path) -> dict[st
         MIROGRAPH_TEST_COUNTER=str(counter),
         MIROGRAPH_TEST_CONNECT_LOG=str(connect_log),
         # The deployment: the test tool, and scripted models from this folder only.
-        MIROGRAPH_TOOLS=TOOL,
+        MIROGRAPH_TOOLS=f"{TOOL},tests.fixtures.tools:gated_lookup",
+        MIROGRAPH_TEST_GATE=str(tmp / "gate"),
         MIROGRAPH_MODELS=f"scripted:{tmp}/*",
         HOME=str(tmp),  # no user config, caches or credentials of the developer
     )

@@ -10,6 +10,8 @@ import json
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from tests.cli.conftest import cli_env, mirograph
 from tests.studio.conftest import TOOL, Studio
 
@@ -160,3 +162,38 @@ def test_server_made_no_connection_beyond_loopback(studio: Studio):
     assert Path(f"{studio.connect_log}.installed").exists()  # the audit hook was watching
     attempts = studio.connect_log.read_text() if studio.connect_log.exists() else ""
     assert attempts == ""
+
+
+def test_a_studio_run_holds_the_thread_against_the_cli(studio: Studio):
+    """One runner per thread everywhere: a run the server makes takes the same lease."""
+    import time
+
+    client = studio.client()
+    thread = client.threads.create()["thread_id"]
+    calls = [{"tool_calls": [{"name": "gated_lookup", "args": {"query": "slow"}}]}, "Done."]
+    context = {**studio.context(studio.script("gated", calls)), "tools": ["gated_lookup"]}
+    run = client.runs.create(thread, "research", input={"question": "Q?"}, context=context)
+    deadline = time.monotonic() + 30
+    while not _lease_holder(studio.db, thread):
+        if time.monotonic() > deadline:
+            pytest.fail("the Studio run never took the thread's lease")
+        time.sleep(0.05)
+    try:
+        tools = f"{TOOL},tests.fixtures.tools:gated_lookup"  # the deployment, as the server's
+        resumed = mirograph(
+            "resume", thread, "--db", str(studio.db), env=cli_env(MIROGRAPH_TOOLS=tools)
+        )
+        assert resumed.returncode == 2
+        assert resumed.stderr.startswith(
+            f"error: Thread {thread} is being advanced by another runner (langgraph dev pid "
+        )
+    finally:
+        (studio.tmp / "gate").touch()
+    client.runs.join(thread, run["run_id"])
+    assert client.threads.get_state(thread)["values"]["status"] == "done"
+
+
+def _lease_holder(db: Path, thread_id: str) -> str | None:
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        row = conn.execute("SELECT owner FROM leases WHERE thread_id = ?", (thread_id,)).fetchone()
+    return row[0] if row else None
