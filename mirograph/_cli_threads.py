@@ -160,17 +160,22 @@ def history(
     One plain row per step, printed as it is read; `#` numbers the steps of the whole
     lineage, so filtered and tailed rows keep their numbers.
     """
+    from mirograph.fork_steps import fork_steps
+
     with user_errors(), open_listing(db) as listing:
         existing_thread(listing, thread)
-        rows: Iterable[tuple[int, Any]] = enumerate(listing.history(thread))
+        # fork_step: the `fork --step` that lands on the row (the tool calls of its round).
+        rows: Iterable[tuple[int, Any]] = enumerate(fork_steps(listing.history(thread)))
         if tool_calls_only:
-            rows = ((n, step) for n, step in rows if step.node == "executor")
+            rows = ((n, row) for n, row in rows if row[0].node == "executor")
         if tail is not None:
             rows = collections.deque(rows, maxlen=tail)
         if as_json:
-            display.print_json([{"n": n, **dataclasses.asdict(step)} for n, step in rows])
+            display.print_json(
+                [{"n": n, **dataclasses.asdict(step), "fork_step": at} for n, (step, at) in rows]
+            )
         else:
-            display.print_history(rows)
+            display.print_history((n, step) for n, (step, _) in rows)
 
 
 @app.command()

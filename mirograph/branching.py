@@ -20,6 +20,7 @@ from mirograph.checkpoints.liveness import mark_paused
 from mirograph.checkpoints.saver import MirographSaver, SaverCore
 from mirograph.context import ResearchContext
 from mirograph.errors import InputError
+from mirograph.fork_steps import fork_steps
 
 NOTE_NAME = "fork_note"
 
@@ -41,15 +42,7 @@ def step_numbers(lineage: Sequence[StepInfo]) -> dict[str, int]:
     """The `step=` value that forks at each checkpoint of a lineage (`saver.history`),
     by checkpoint id: what `checkpoint_for_step` maps back; checkpoints no step reaches
     (inside a tool round) are absent."""
-    numbers: dict[str, int] = {}
-    reached = -1
-    for info in lineage:
-        if info.source == "loop" and reached < 0:
-            numbers[info.checkpoint_id], reached = 0, 0
-        elif info.node == "summarizer" and (info.tool_calls_used or 0) > reached:
-            reached = info.tool_calls_used or 0
-            numbers[info.checkpoint_id] = reached
-    return numbers
+    return {info.checkpoint_id: n for info, n in fork_steps(lineage) if n is not None}
 
 
 def resolve_thread(saver: SaverCore, given: str) -> str:

@@ -91,6 +91,10 @@ def test_fork_step_numbers_are_the_tool_calls_history_shows(finished, capsys):
                 n,
                 None,
             )
+    listed = json.loads(mirograph("history", "t", "--db", str(finished), "--json").stdout)
+    assert {r["checkpoint_id"]: r["fork_step"] for r in listed if r["fork_step"] is not None} == (
+        numbers
+    )
     code, out, err = cli(
         capsys, "fork", "t", "--step", "2", "--new-thread", "s2", "--db", str(finished), "--json"
     )
