@@ -30,14 +30,20 @@ Role = Literal["planner", "summarizer", "verifier"]
 ToolFactory = Callable[[ResearchContext], Sequence[BaseTool]]
 
 
-def default_tool_factory(settings: ResearchContext) -> Sequence[BaseTool]:
-    """The tools the settings enable: built-in names, plus `module:attribute` imports."""
+def default_tool_factory(
+    settings: ResearchContext, env: Mapping[str, str] | None = None
+) -> Sequence[BaseTool]:
+    """The tools the settings enable: built-in names, plus `module:attribute` imports.
+
+    `env` holds the keys tools read (e.g. `TAVILY_API_KEY`); `Resources` passes the
+    environment it captured when it was built, at the edge, never a node's `os.environ`.
+    """
     from mirograph.tools import tools_from_settings
 
     imported = [name for name in settings.tools if ":" in name]
     builtin = settings.replace(tools=tuple(n for n in settings.tools if ":" not in n))
     return [
-        *tools_from_settings(builtin, env=os.environ),
+        *tools_from_settings(builtin, env=os.environ if env is None else env),
         *(tool for spec in imported for tool in import_tools(spec)),
     ]
 
@@ -96,8 +102,11 @@ class Resources:
     summarizer_model: BaseChatModel | None = None
     verifier_model: BaseChatModel | None = None
     tools: Sequence[BaseTool] | None = None
-    tool_factory: ToolFactory = default_tool_factory
+    tool_factory: ToolFactory | None = None
+    """Tools from settings; None: `default_tool_factory` with `env`."""
     env: Mapping[str, str] | None = None
+    """The environment models and tools read keys from; None: a copy of `os.environ` taken
+    when the resources are built (the edge), so nodes never read the environment."""
     token_counter: TokenCounter | None = None
     """An exact tokenizer for the planner model; None: the offline estimate."""
     deployment: Deployment | None = None
@@ -105,6 +114,13 @@ class Resources:
     (see `mirograph.deployment`); None: the caller is the operator and sets everything."""
     _cache: dict[object, object] = field(default_factory=dict, repr=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.env is None:
+            self.env = dict(os.environ)
+        if self.tool_factory is None:
+            env = self.env
+            self.tool_factory = lambda settings: default_tool_factory(settings, env)
 
     def chat_model(self, settings: ResearchContext, role: Role = "planner") -> BaseChatModel:
         """The model for a role: its own object or string, else the planner's."""

@@ -163,3 +163,22 @@ def test_the_architecture_doc_names_only_modules_that_exist():
     where = (PACKAGE, PACKAGE.parent)  # package modules, or repo paths such as tests/
     missing = sorted(p for p in named if not any((root / p).exists() for root in where))
     assert missing == []
+
+
+MAX_BODY_LINES = 60
+
+
+def test_no_function_body_passes_60_lines_without_a_reason_in_its_docstring():
+    """A body (after the signature and docstring) longer than 60 lines must say why in a
+    docstring paragraph starting `Long:`."""
+    long = []
+    for path in module_files().values():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            doc = ast.get_docstring(node) or ""
+            body = node.body[1:] if doc else node.body
+            lines = node.end_lineno - body[0].lineno + 1 if body else 0
+            if lines > MAX_BODY_LINES and "\nLong:" not in f"\n{doc}":
+                long.append(f"{path.relative_to(PACKAGE.parent)}:{node.name} ({lines} lines)")
+    assert long == []

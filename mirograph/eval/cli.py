@@ -105,27 +105,13 @@ def eval_command(
 ) -> None:
     """Run a benchmark: every task as a checkpointed thread, graded, summarized."""
     # Imported here: `mirograph threads` and `history` should not pay for the eval stack.
-    from mirograph.eval.judges import default_judge_kind
     from mirograph.eval.models import resolve_eval_model
     from mirograph.eval.results import print_summary
     from mirograph.eval.runner import arun_eval
     from mirograph.eval.usage import load_prices
 
     try:
-        if data_format not in ("auto", "standard", "gaia", "browsecomp", "hle"):
-            raise InputError(f"unknown --format {data_format!r}")
-        fmt: DataFormat = data_format  # type: ignore[assignment]
-        tasks = load_tasks(
-            data,
-            data_format=fmt,
-            fields=parse_fields(fields) if fields else None,
-            files_dir=files,
-            limit=limit,
-        )
-        if not judge and not fields:
-            layout = fmt if fmt != "auto" else detect_format(read_rows(data)[0])
-            judge = default_judge_kind(layout)
-        kind = judge or "equivalence"
+        tasks, kind = _tasks_and_judge(data, data_format, fields, files, limit, judge)
         from mirograph.context import ResearchContext
 
         settings = ResearchContext(
@@ -166,6 +152,33 @@ def eval_command(
     if report.summary.get("scaling", {}).get("plot_skipped"):
         display.err.print(report.summary["scaling"]["plot_skipped"], highlight=False)
     display.err.print(f"[dim]results in {out}/results.jsonl and {out}/summary.json[/dim]")
+
+
+def _tasks_and_judge(
+    data: Path,
+    data_format: str,
+    fields: str | None,
+    files: Path | None,
+    limit: int | None,
+    judge: str | None,
+) -> tuple[list, str]:
+    """The tasks of the dataset, and the judge kind (the dataset's default unless given)."""
+    from mirograph.eval.judges import default_judge_kind
+
+    if data_format not in ("auto", "standard", "gaia", "browsecomp", "hle"):
+        raise InputError(f"unknown --format {data_format!r}")
+    fmt: DataFormat = data_format  # type: ignore[assignment]
+    tasks = load_tasks(
+        data,
+        data_format=fmt,
+        fields=parse_fields(fields) if fields else None,
+        files_dir=files,
+        limit=limit,
+    )
+    if not judge and not fields:
+        layout = fmt if fmt != "auto" else detect_format(read_rows(data)[0])
+        judge = default_judge_kind(layout)
+    return tasks, judge or "equivalence"
 
 
 def resume_line() -> str:

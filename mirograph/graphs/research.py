@@ -35,7 +35,7 @@ from mirograph.nodes.finalizer import finalizer
 from mirograph.nodes.planner import planner
 from mirograph.nodes.summarizer import summarizer
 from mirograph.nodes.verifier import verifier
-from mirograph.resources import Resources, ToolFactory, default_tool_factory
+from mirograph.resources import Resources, ToolFactory
 from mirograph.state import InputState, OutputState, ResearchState, ToolTask
 
 NODES: dict[str, Callable[..., Any]] = {
@@ -59,7 +59,7 @@ def build_research_graph(
     checkpointer: BaseCheckpointSaver | None = None,
     summarizer_model: BaseChatModel | None = None,
     verifier_model: BaseChatModel | None = None,
-    tool_factory: ToolFactory = default_tool_factory,
+    tool_factory: ToolFactory | None = None,
     token_counter: TokenCounter | None = None,
     state_schema: type[Any] = ResearchState,
     name: str = "research",

@@ -34,7 +34,11 @@ def _int(params: Any, name: str) -> int | None:
 
 
 def create_app(data: UiData, *, db_label: str, eval_dir: Path | None = None) -> Starlette:
-    """The app over `data`; `db_label` is how copied commands name the database."""
+    """The app over `data`; `db_label` is how copied commands name the database.
+
+    Long: every route is a small closure over `data` and the templates, listed together
+    so the whole surface of the app reads in one place.
+    """
     env = Environment(
         loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"])
     )
