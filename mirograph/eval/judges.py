@@ -14,7 +14,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Literal, Protocol
 
 from langchain_core.language_models import BaseChatModel
@@ -22,6 +21,7 @@ from pydantic import BaseModel, Field
 
 from mirograph.errors import ConfigError
 from mirograph.eval.data import Task
+from mirograph.prompts import load_prompt
 from mirograph.text import extract_boxed
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ def load_judge_prompt(kind: str) -> str:
     """The prompt template `mirograph/eval/prompts/KIND.md`."""
     if kind not in JUDGE_KINDS:
         raise ConfigError(f"unknown judge {kind!r}; choose from {', '.join(JUDGE_KINDS)}")
-    return resources.files("mirograph.eval").joinpath(f"prompts/{kind}.md").read_text("utf-8")
+    return load_prompt(f"prompts/{kind}", package="mirograph.eval")
 
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b")

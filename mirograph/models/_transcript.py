@@ -11,8 +11,6 @@ from __future__ import annotations
 import datetime as _dt
 import json
 from collections.abc import Mapping, Sequence
-from functools import cache
-from importlib.resources import files
 from itertools import groupby
 from typing import Any
 
@@ -24,15 +22,15 @@ from langchain_core.messages import (
     ToolMessage,
 )
 
+from mirograph.prompts import load_prompt
 from mirograph.transcript import WRITTEN_TEXT
 
 PROTOCOL_TEXT = WRITTEN_TEXT
 """`additional_kwargs` key holding the text an AI turn is sent back to the model as."""
 
 
-@cache
 def _template() -> str:
-    return files("mirograph.models").joinpath("mirothinker_prompt.md").read_text("utf-8")
+    return load_prompt("mirothinker_prompt", package="mirograph.models")
 
 
 def render_tool_prompt(

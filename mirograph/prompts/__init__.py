@@ -1,4 +1,7 @@
-"""Prompts are data: plain-text files in this package, loaded once by name.
+"""Prompts are data: plain-text files, loaded once by name through the one loader here.
+
+The research prompts live in this package; a package of its own may keep its prompts
+beside it (`load_prompt("mirothinker_prompt", package="mirograph.models")`).
 
 Keeping them out of node logic means they can be read, diffed and overridden
 (`ResearchContext.system_prompt`) without touching code.
@@ -11,6 +14,7 @@ from importlib import resources
 
 
 @cache
-def load_prompt(name: str) -> str:
-    """The text of `mirograph/prompts/NAME.md`, without its trailing newline."""
-    return resources.files(__package__).joinpath(f"{name}.md").read_text("utf-8").rstrip("\n")
+def load_prompt(name: str, package: str = __package__) -> str:
+    """The text of `NAME.md` in `package` (default `mirograph.prompts`), without its
+    trailing newline."""
+    return resources.files(package).joinpath(f"{name}.md").read_text("utf-8").rstrip("\n")
