@@ -143,23 +143,25 @@ class Listing:
         return values if isinstance(values, dict) else {}
 
     def message_count(self, thread_id: str) -> int:
-        """Messages in the head's transcript, from its ancestors' writes (`add_messages`
-        rules: a known id replaces, `RemoveMessage` removes); `NeedsState` past a seed."""
-        lineage = [step.checkpoint_id for step in self.history(thread_id)][:-1]
+        """Messages in the head's transcript: its stored seed (a `_DeltaSnapshot`) if it
+        has one, else the nearest ancestor's seed (or nothing) and the writes since, by the
+        `add_messages` rules (a known id replaces, `RemoveMessage` removes)."""
+        lineage = [step.checkpoint_id for step in self.history(thread_id)]
+        seeds = self._seeds(thread_id, lineage)
         ids: dict[Any, None] = {}
         anonymous = 0
-        for start in range(0, len(lineage), 500):
-            part = lineage[start : start + 500]
+        start = 0
+        if seeds:  # the state starts from the newest seed at or before the head
+            position, seed = max(seeds.items())
+            for message in _as_list(seed):
+                anonymous += _apply(ids, message)
+            if position == len(lineage) - 1:
+                return len(ids) + anonymous
+            start = position
+        ancestors = lineage[start:-1]  # the head's own writes are not applied yet
+        for first in range(0, len(ancestors), 500):
+            part = ancestors[first : first + 500]
             marks = ",".join("?" * len(part))
-            for type_, blob in self.conn.execute(
-                "SELECT type, checkpoint FROM checkpoints WHERE thread_id = ? "
-                f"AND checkpoint_ns = '' AND checkpoint_id IN ({marks}) "
-                "AND (value_keys IS NULL OR value_keys != '[]')",
-                (thread_id, *part),
-            ):
-                values = decode(type_, blob).get("channel_values") or {}
-                if "messages" in values:
-                    raise NeedsState("a stored transcript seed")
             rows = self.conn.execute(
                 f"SELECT type, value FROM writes WHERE thread_id = ? AND checkpoint_ns = '' "
                 f"AND channel = 'messages' AND checkpoint_id IN ({marks}) "
@@ -170,6 +172,27 @@ class Listing:
                 for message in _as_list(decode(type_, value)):
                     anonymous += _apply(ids, message)
         return len(ids) + anonymous
+
+    def _seeds(self, thread_id: str, lineage: list[str]) -> dict[int, Any]:
+        """Lineage position -> the transcript seed stored there (a snapshot's messages)."""
+        position = {cid: n for n, cid in enumerate(lineage)}
+        seeds: dict[int, Any] = {}
+        for first in range(0, len(lineage), 500):
+            part = lineage[first : first + 500]
+            marks = ",".join("?" * len(part))
+            for cid, type_, blob in self.conn.execute(
+                "SELECT checkpoint_id, type, checkpoint FROM checkpoints WHERE thread_id = ? "
+                f"AND checkpoint_ns = '' AND checkpoint_id IN ({marks}) "
+                "AND (value_keys IS NULL OR value_keys != '[]')",
+                (thread_id, *part),
+            ):
+                values = decode(type_, blob).get("channel_values") or {}
+                seed = values.get("messages")
+                if isinstance(seed, Packed) and seed.code == _EXT_DELTA_SNAPSHOT:
+                    seeds[position[cid]] = seed.data
+                elif "messages" in values:
+                    raise NeedsState("a transcript stored as a plain value")
+        return seeds
 
 
 def _as_list(value: Any) -> list[Any]:

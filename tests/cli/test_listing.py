@@ -5,11 +5,18 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from typing import Annotated
 
 import pytest
+from langchain_core.messages import AnyMessage
+from langchain_core.tools import tool
+from langgraph.channels import DeltaChannel
 
+from mirograph import ResearchContext, ResearchState, ScriptedChatModel, build_research_graph
 from mirograph._cli_threads import full_state, latest_state
 from mirograph.checkpoints import open_checkpointer
+from mirograph.checkpoints.listing import open_listing
+from mirograph.state import append_messages
 from tests.cli.conftest import REPO, cli_env, mirograph, run_args, write_script
 
 pytestmark = pytest.mark.integration
@@ -97,3 +104,31 @@ def test_show_of_a_finished_thread_reads_what_loading_the_state_gives(finished):
     keys = ("question", "status", "answer", "report", "sources", "tool_calls_used", "verified")
     assert {k: fast.get(k) for k in keys} == {k: full.get(k) for k in keys}
     assert fast_count == full_count == 10  # question, 4 x (call, result), answer
+
+
+class Snapshotting(ResearchState):
+    """The transcript snapshotted every 3 updates, as LangGraph does every 5,000 steps."""
+
+    messages: Annotated[list[AnyMessage], DeltaChannel(append_messages, snapshot_frequency=3)]
+
+
+@tool
+def lookup(query: str) -> str:
+    """Look something up."""
+    return f"found {query}"
+
+
+def test_a_stored_transcript_seed_is_counted_as_loading_the_state_counts(tmp_path):
+    db = tmp_path / "db.sqlite"
+    calls = [{"tool_calls": [{"name": "lookup", "args": {"query": f"q{n}"}}]} for n in range(7)]
+    model = ScriptedChatModel(responses=[*calls, "Done."])
+    with open_checkpointer(db) as saver:
+        graph = build_research_graph(
+            model=model, tools=[lookup], checkpointer=saver, state_schema=Snapshotting
+        )
+        config = {"configurable": {"thread_id": "t"}}
+        graph.invoke({"question": "q"}, config, context=ResearchContext(verify="off"))
+    with open_listing(db) as listing:
+        steps = [s.checkpoint_id for s in listing.history("t")]
+        assert listing._seeds("t", steps)  # the run stored snapshots
+        assert listing.message_count("t") == full_state(db, "t")[1] == 16
