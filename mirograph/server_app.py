@@ -5,7 +5,9 @@ LangGraph's API server quietly drops context keys that are not in the graph's co
 schema, and Studio's form shows run settings only (see `mirograph.deployment`); a request
 that sets a deployment setting anyway (`context`, or `config.configurable`, of a run, an
 assistant, a cron or a batch) gets HTTP 422 with one sentence naming the setting, so the
-caller learns it was refused instead of having it ignored.
+caller learns it was refused instead of having it ignored. A run setting of the wrong type
+or choice is refused the same way, named with what it takes (the server would report only
+"an internal error" once the run started).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
-from mirograph.deployment import Deployment
+from mirograph.deployment import RUN_SETTINGS, Deployment, RunContext
 from mirograph.errors import ConfigError
 
 Scope = MutableMapping[str, Any]
@@ -43,6 +45,8 @@ def refusal(body: bytes, deployment: Deployment) -> str | None:
             if isinstance(settings, dict):
                 try:
                     deployment.check_request(settings)
+                    # Wrong types and choices, named now (the API server would hide why).
+                    RunContext(**{k: v for k, v in settings.items() if k in RUN_SETTINGS})
                 except ConfigError as exc:
                     return str(exc)
     return None

@@ -98,3 +98,10 @@ def test_the_cli_continues_a_served_thread_with_the_deployed_tools():
         ("fetch_page", TOOL),
         "http://127.0.0.1:9/v1",
     )
+
+
+def test_a_request_with_a_wrong_run_setting_is_refused_with_its_name():
+    body = b'{"context": {"verify": "strict"}}'
+    assert refusal(body, Deployment()) == (
+        "setting verify must be one of auto, llm, rules, off, not 'strict'"
+    )

@@ -201,3 +201,12 @@ def test_only_studio_and_local_pages_may_drive_the_server(studio: Studio, origin
     assert preflight.headers.get("access-control-allow-origin") == allowed
     simple = httpx.get(f"{studio.url}/ok", headers={"Origin": origin}, timeout=10)
     assert simple.headers.get("access-control-allow-origin") == allowed
+
+
+def test_a_wrong_run_setting_is_one_clear_refusal(served: Served):
+    assert served.refused_run({"answer_format": "md", "max_tool_calls": 5}) == (
+        "setting answer_format must be one of short, boxed, report, not 'md'"
+    )
+    assert served.refused_run({"max_tool_calls": "600"}) == (
+        "setting max_tool_calls must be an integer, not '600'"
+    )
