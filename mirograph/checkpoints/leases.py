@@ -10,8 +10,8 @@ every beat checks the row still carries its token; the saver *fences* every writ
 thread: inside the write's own transaction it checks the token, so a runner whose lease
 was taken over raises `LeaseLost` before it writes anything more. Runs the API server
 (`langgraph dev`, Studio) makes take the same lease at their first write (`serve_leases`),
-released when the run ends (a checkpoint that triggers no next step), waits for a review,
-or has written nothing for `SERVER_IDLE_SECONDS` (it failed).
+released when the run ends (a checkpoint that triggers no next step, or a task's error),
+waits for a review, or has written nothing for `SERVER_IDLE_SECONDS`.
 All of it is portable SQL over `_write`, for SQLite and PostgreSQL alike.
 """
 
@@ -45,8 +45,9 @@ STALE_AFTER = 900.0
 above the longest model call, though the timer beats through calls anyway."""
 HEARTBEAT_SECONDS = 30.0
 """How often a held lease refreshes its row and checks it is still its own."""
-SERVER_IDLE_SECONDS = 60.0
-"""A server-held lease is released after this long without a write of its thread."""
+SERVER_IDLE_SECONDS = 900.0
+"""A server-held lease is released after this long without a checkpoint of its thread
+(a run that died without a word); longer than the longest model call."""
 
 
 class LeaseLost(ThreadBusy):
@@ -266,7 +267,7 @@ class ServerLeases:
             lease = self.held.get(thread_id)
             if lease is None or lease.released or lease.lost.is_set():
                 lease = Lease.acquire(
-                    self.saver, thread_id, "langgraph dev", heartbeat_every=self.idle / 4
+                    self.saver, thread_id, "langgraph dev", heartbeat_every=HEARTBEAT_SECONDS
                 )
                 lease.idle_after = self.idle
                 self.held[thread_id] = lease

@@ -300,6 +300,8 @@ class SaverCore(AsyncFromSync, BaseCheckpointSaver[Any]):
             cur.executemany(sql, rows)
         if "__interrupt__" in channels:
             leases.run_stopped(self, thread_id, review=True)  # the run waits for a review
+        elif "__error__" in channels:
+            leases.run_stopped(self, thread_id)  # a task failed: the run ends
 
     def get_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
         """The addressed checkpoint, or the thread's branch head when no id is given."""
