@@ -6,7 +6,7 @@ so PostgreSQL does not try to compress them again (`STORAGE EXTERNAL`); `threads
 rewritten at every step, keeps free room in its pages (fillfactor 50) and has no index
 on `updated_at`, so its updates are HOT and leave no dead index entries behind.
 
-Migrations run in one transaction under a transaction-level advisory lock:
+Migrations run in one transaction under a session-level advisory lock:
 many processes starting at once (a Ray cluster) create the schema exactly once, and a
 database already at the current version is not written to at all.
 """
@@ -126,20 +126,33 @@ def _version(cur: Any) -> int | None:
 
 
 def migrate(conn: Any) -> None:
-    """Bring the schema to `SCHEMA_VERSION` once, however many processes start together."""
+    """Bring the schema to `SCHEMA_VERSION` once, however many processes start together.
+
+    `conn` is in autocommit mode. The session lock is taken by a statement of its own, so
+    the check under it runs in a transaction that begins after the lock is held: a
+    transaction begun before the wait could still see the catalog as it was (no table yet)
+    after the first process created it.
+    """
     with conn.cursor() as cur:
         if _version(cur) == SCHEMA_VERSION:
             return
-    with conn.transaction(), conn.cursor() as cur:
-        cur.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
-        found = _version(cur)  # again, under the lock: another process may have done it
-        if found is not None and found > SCHEMA_VERSION:
-            raise DatabaseError(
-                f"This database has mirograph schema {found}, newer than this mirograph "
-                f"({SCHEMA_VERSION}): upgrade mirograph."
-            )
-        if found == SCHEMA_VERSION:
-            return
-        cur.execute(DDL)
-        cur.execute("DELETE FROM mirograph_schema")
-        cur.execute("INSERT INTO mirograph_schema (version) VALUES (%s)", (SCHEMA_VERSION,))
+        cur.execute("SELECT pg_advisory_lock(%s)", (_MIGRATION_LOCK,))
+        try:
+            with conn.transaction():
+                _migrate_locked(cur)
+        finally:
+            cur.execute("SELECT pg_advisory_unlock(%s)", (_MIGRATION_LOCK,))
+
+
+def _migrate_locked(cur: Any) -> None:
+    found = _version(cur)  # again, under the lock: another process may have done it
+    if found is not None and found > SCHEMA_VERSION:
+        raise DatabaseError(
+            f"This database has mirograph schema {found}, newer than this mirograph "
+            f"({SCHEMA_VERSION}): upgrade mirograph."
+        )
+    if found == SCHEMA_VERSION:
+        return
+    cur.execute(DDL)
+    cur.execute("DELETE FROM mirograph_schema")
+    cur.execute("INSERT INTO mirograph_schema (version) VALUES (%s)", (SCHEMA_VERSION,))
