@@ -4,8 +4,9 @@ llama-cpp-python's server tokenizes text at `POST /extras/tokenize/count` (speci
 such as `<|im_start|>` included). `LlamaCppTokenCounter` renders each message the way a
 ChatML template does (`<|im_start|>role\\ncontent<|im_end|>\\n`, tool calls as their JSON)
 and counts it there, so the summarizer decides with the model's own numbers instead of the
-offline estimate. Counts are cached per message text: a view re-sends mostly the same
-messages every turn.
+offline estimate. Its `chatml-function-calling` template HTML-escapes message text
+(`"` becomes `&#34;`), so the counter escapes it the same way. Counts are cached per
+message text: a view re-sends mostly the same messages every turn.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from langchain_core.messages import AIMessage, BaseMessage
 ROLES = {"human": "user", "ai": "assistant", "system": "system", "tool": "tool"}
 REPLY_START = "<|im_start|>assistant\n"
 """What the template appends for the reply; counted once per model input."""
-BOS_TOKENS = 1
 
 
 class LlamaCppTokenCounter:
@@ -32,7 +32,7 @@ class LlamaCppTokenCounter:
         self._count = lru_cache(maxsize=16_384)(self._count_text)
 
     def __call__(self, messages: Sequence[BaseMessage]) -> int:
-        total = BOS_TOKENS + self._count(REPLY_START)
+        total = self._count(REPLY_START)
         return total + sum(self._count(chatml(message)) for message in messages)
 
     def _count_text(self, text: str) -> int:
@@ -50,4 +50,9 @@ def chatml(message: BaseMessage) -> str:
     if isinstance(message, AIMessage) and message.tool_calls:
         calls = [{"name": c["name"], "arguments": c["args"]} for c in message.tool_calls]
         text += json.dumps(calls, ensure_ascii=False)
+    text = text.translate(_HTML_ESCAPES)
     return f"<|im_start|>{ROLES.get(message.type, message.type)}\n{text}<|im_end|>\n"
+
+
+# What Jinja's autoescape (markupsafe) writes for each character it escapes.
+_HTML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;"})
