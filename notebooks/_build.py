@@ -445,7 +445,7 @@ PAUSE = [
     modified. Running the branch continues from the fork point.
     """),
     code("""
-    from mirograph.checkpoints import fork_at
+    from mirograph.branching import fork_at
 
     with open_checkpointer(db) as saver:
         before = saver.history("log")
