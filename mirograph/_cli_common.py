@@ -46,8 +46,14 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
-    """One readable line on stderr, then exit."""
-    display.err.print(f"[red]error:[/red] {message}", highlight=False)
+    """One readable line on stderr, then exit.
+
+    The message is printed as it is (rich markup escaped), so a hint such as
+    `pip install 'mirograph[ray]'` keeps its brackets and works when pasted.
+    """
+    from rich.markup import escape
+
+    display.err.print(f"[red]error:[/red] {escape(message)}", highlight=False)
     raise typer.Exit(code)
 
 
