@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import get_type_hints
 
 from mirograph.context import ResearchContext
-from mirograph.graphs.research import graph
+from mirograph.studio import graph
 
 REPO = Path(__file__).resolve().parents[1]
 README = (REPO / "README.md").read_text(encoding="utf-8")

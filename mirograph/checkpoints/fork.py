@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 
-from mirograph.checkpoints import _maintenance
+import mirograph.checkpoints._maintenance as _maintenance
 from mirograph.checkpoints.saver import MirographSaver, now_iso
 from mirograph.errors import InputError, ThreadNotFound
 

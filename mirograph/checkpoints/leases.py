@@ -22,14 +22,22 @@ import socket
 import threading
 import time
 import uuid
+from contextlib import AbstractContextManager
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from mirograph.checkpoints._sql import upsert
 from mirograph.errors import ThreadBusy
 
-if TYPE_CHECKING:
-    from mirograph.checkpoints.saver import SaverCore
+
+class SaverCore(Protocol):
+    """What a lease needs of its saver (`checkpoints.saver.SaverCore`, which imports this
+    module, so it is described here rather than imported)."""
+
+    def _write(self) -> AbstractContextManager[Any]: ...
+
+    def _lock_key(self, cur: Any, key: str) -> None: ...
+
 
 _TAKE_LEASE = upsert(
     "leases",

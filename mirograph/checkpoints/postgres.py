@@ -34,7 +34,7 @@ from langgraph.checkpoint.base import get_checkpoint_id
 from langgraph.checkpoint.serde.base import SerializerProtocol
 from psycopg_pool import ConnectionPool
 
-from mirograph.checkpoints import _serde
+import mirograph.checkpoints._serde as _serde
 from mirograph.checkpoints._pg_schema import CONNECT_TIMEOUT_S, connect_error, migrate
 from mirograph.checkpoints._sql import to_pyformat
 from mirograph.checkpoints.saver import SaverCore

@@ -47,7 +47,9 @@ from langgraph.checkpoint.serde.types import _DeltaSnapshot
 from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.checkpoint.sqlite.utils import search_where
 
-from mirograph.checkpoints import _maintenance, _serde, leases
+import mirograph.checkpoints._maintenance as _maintenance
+import mirograph.checkpoints._serde as _serde
+import mirograph.checkpoints.leases as leases
 from mirograph.checkpoints._async import AsyncFromSync
 from mirograph.checkpoints._delta import delta_history
 from mirograph.checkpoints._records import (

@@ -16,7 +16,6 @@ verifier   --rejected, rounds left-->     planner
 from __future__ import annotations
 
 import inspect
-import os
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
@@ -112,8 +111,3 @@ def with_resources(function: Callable[..., Any], resources: Resources) -> Callab
     if "resources" in inspect.signature(function).parameters:
         return partial(function, resources=resources)
     return function
-
-
-graph = build_research_graph(deployment=Deployment.from_env(os.environ))
-"""The graph `langgraph.json` serves: run settings come from each run's context, the
-deployment's (endpoints, keys, imports, MCP, paths) from the server's environment."""

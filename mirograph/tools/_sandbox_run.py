@@ -168,4 +168,4 @@ if __name__ == "__main__":
         SandboxLimits(wall_seconds=20),
         allow_unconfined="--allow-unconfined" in sys.argv,
     )
-    print(json.dumps({"status": status, "stdout": out, "stderr": err}))
+    sys.stdout.write(json.dumps({"status": status, "stdout": out, "stderr": err}) + "\n")

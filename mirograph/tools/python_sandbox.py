@@ -35,7 +35,7 @@ import signal
 from langchain_core.tools import BaseTool, StructuredTool, ToolException
 from pydantic import BaseModel, Field
 
-from mirograph.tools import _sandbox_run
+import mirograph.tools._sandbox_run as _sandbox_run
 from mirograph.tools._sandbox_run import (
     _EXIT_NO_CONFINEMENT,
     _EXIT_NO_ISOLATION,

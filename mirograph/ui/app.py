@@ -16,7 +16,9 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from mirograph.ui import branches, evals, pages
+import mirograph.ui.branches as branches
+import mirograph.ui.evals as evals
+import mirograph.ui.pages as pages
 from mirograph.ui.data import UiData
 
 HERE = Path(__file__).parent

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import mirograph.ui.timeline as timeline
 from mirograph.checkpoints import StepInfo
-from mirograph.ui import timeline
 from mirograph.ui.data import UiData
 from mirograph.ui.pages import NotFound, thread_or_404
 

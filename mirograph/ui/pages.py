@@ -11,9 +11,9 @@ from typing import Any
 
 from langchain_core.messages import BaseMessage
 
+import mirograph.ui.timeline as timeline
 from mirograph.checkpoints import StepInfo, ThreadInfo
 from mirograph.memory import context_view, estimate_tokens
-from mirograph.ui import timeline
 from mirograph.ui.data import UiData
 from mirograph.ui.plot import Series, line_plot
 

@@ -11,6 +11,6 @@ REPO = Path(__file__).resolve().parents[2]
 
 def test_langgraph_json_serves_the_research_graph_with_the_sqlite_saver():
     config = json.loads((REPO / "langgraph.json").read_text(encoding="utf-8"))
-    assert config["graphs"] == {"research": "mirograph.graphs.research:graph"}
+    assert config["graphs"] == {"research": "mirograph.studio:graph"}
     assert config["checkpointer"] == {"path": "mirograph.checkpoints.studio_checkpointer"}
     assert (config["dependencies"], config["env"]) == (["."], ".env")
