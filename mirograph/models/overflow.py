@@ -1,8 +1,9 @@
 """Recognizing "the prompt does not fit the model's context window" across providers.
 
 LangChain's OpenAI client raises `ContextOverflowError` only for OpenAI's own wording;
-vLLM, SGLang, Ollama and LM Studio answer HTTP 400 with their own sentences. The planner
-treats all of them alike: the run goes to "answer now" instead of failing.
+vLLM, SGLang, llama.cpp's `llama-server` (`exceed_context_size_error`) and
+llama-cpp-python (`context_length_exceeded`) answer HTTP 400 with their own sentences. The
+planner treats all of them alike: the run goes to "answer now" instead of failing.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ _OVERFLOW = re.compile(
     r"|maximum context length"  # OpenAI, vLLM
     r"|longer than the model'?s context length"  # SGLang
     r"|exceeds? the (?:model'?s )?(?:maximum )?context (?:window|length)"
+    r"|exceed_context_size_error|exceeds the available context size"  # llama-server
     r"|context window (?:is )?(?:full|exceeded)"
     r"|prompt is too long"  # Anthropic
     r"|input tokens exceed"

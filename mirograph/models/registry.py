@@ -46,6 +46,7 @@ class ModelOptions:
     max_tokens: int | None = None
     tool_protocol: str = "auto"
     env: Mapping[str, str] | None = None
+    extra_body: Mapping[str, object] | None = None
 
 
 ProviderFactory = Callable[[str, ModelOptions], BaseChatModel]

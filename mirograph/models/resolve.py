@@ -9,7 +9,9 @@ recommended sampling unless set otherwise. Every mistake becomes a `ConfigError`
 `InputError` with one sentence, before any work starts.
 
 `openai:MODEL` with a base URL is a `CompatChatOpenAI` (`mirograph.models.compat`), which
-smooths the known differences of OpenAI-compatible servers.
+smooths the known differences of OpenAI-compatible servers. `extra_body` adds fields of a
+server's own to every request of an OpenAI-compatible model (llama.cpp's GBNF `grammar`,
+vLLM's `chat_template_kwargs` or `repetition_penalty`); other providers refuse it.
 
 Rate limits (429) and server errors (5xx) are retried by the provider clients with
 exponential backoff (honouring `Retry-After`); `MAX_RETRIES` sets how often, high enough
@@ -89,6 +91,7 @@ def resolve_model(
     max_tokens: int | None = None,
     tool_protocol: str = "auto",
     env: Mapping[str, str] | None = None,
+    extra_body: Mapping[str, object] | None = None,
 ) -> BaseChatModel:
     """Build the chat model a model string names; raises ConfigError/InputError.
 
@@ -101,9 +104,15 @@ def resolve_model(
     factory = provider_factory(provider)
     if factory is not None:
         options = ModelOptions(
-            base_url, api_key_env, temperature, top_p, max_tokens, tool_protocol, env
+            base_url, api_key_env, temperature, top_p, max_tokens, tool_protocol, env, extra_body
         )
         return factory(name, options)
+    if extra_body and provider != "openai":
+        raise ConfigError(
+            f"extra_body is for OpenAI-compatible servers (openai: or mirothinker:), "
+            f"not {provider}:"
+        )
+    extra = {"extra_body": dict(extra_body)} if extra_body else {}
     model = _init(
         provider,
         name,
@@ -113,6 +122,7 @@ def resolve_model(
         top_p=top_p,
         max_tokens=max_tokens,
         env=env,
+        **extra,
     )
     return _mirothinker(model) if tool_protocol == "mirothinker" else model
 
@@ -123,6 +133,7 @@ def _mirothinker_provider(name: str, options: ModelOptions) -> BaseChatModel:
     chosen = {"temperature": options.temperature, "top_p": options.top_p}
     chosen["max_tokens"] = options.max_tokens
     sampling = {k: MIROTHINKER_SAMPLING[k] if v is None else v for k, v in chosen.items()}
+    extra = {"extra_body": dict(options.extra_body)} if options.extra_body else {}
     # Streaming keeps long generations (up to 16K tokens) from hitting idle timeouts.
     inner = _init(
         "openai",
@@ -133,6 +144,7 @@ def _mirothinker_provider(name: str, options: ModelOptions) -> BaseChatModel:
         streaming=True,
         stream_usage=True,
         **sampling,
+        **extra,
     )
     return _mirothinker(inner)
 

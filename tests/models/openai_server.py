@@ -5,7 +5,8 @@ asks for it and plain JSON otherwise, and records every request body. A script e
 a reply dict, or a function of the request body returning one:
 
 - `{"content": "text"}` and/or `{"tool_calls": [{"name": ..., "args": {...}}]}`;
-- `{"status": 429, "message": "...", "headers": {...}}` for an error response;
+- `{"status": 429, "message": "...", "headers": {...}}` for an error response, or
+  `{"status": 400, "body": {...}}` to send a server's documented error body as it is;
 - `"repeat_heads": True` streams each call's arguments in pieces, repeating its name and
   id in every chunk, as llama-cpp-python's server does.
 
@@ -32,6 +33,60 @@ VLLM_CONTEXT_ERROR = (
     "tokens (24576 in the messages, 16384 in the completion). Please reduce the length of "
     "the messages or completion."
 )
+
+
+# Each server's documented answer (status, JSON body) to a prompt longer than its window.
+OVERFLOW_BODIES: dict[str, tuple[int, dict[str, Any]]] = {
+    # llama_cpp/server/errors.py (`context_length_exceeded`)
+    "llama-cpp-python": (
+        400,
+        {
+            "error": {
+                "message": "This model's maximum context length is 2048 tokens. However, you "
+                "requested 2100 tokens (2052 in the messages, 48 in the completion). Please "
+                "reduce the length of the messages or completion.",
+                "type": "invalid_request_error",
+                "param": "messages",
+                "code": "context_length_exceeded",
+            }
+        },
+    ),
+    # llama.cpp tools/server (`ERROR_TYPE_EXCEED_CONTEXT_SIZE`)
+    "llama-server": (
+        400,
+        {
+            "error": {
+                "code": 400,
+                "message": "request (4476 tokens) exceeds the available context size "
+                "(4096 tokens), try increasing it",
+                "type": "exceed_context_size_error",
+                "n_prompt_tokens": 4476,
+                "n_ctx": 4096,
+            }
+        },
+    ),
+    "vllm": (
+        400,
+        {
+            "object": "error",
+            "message": VLLM_CONTEXT_ERROR,
+            "type": "BadRequestError",
+            "param": None,
+            "code": 400,
+        },
+    ),
+    "sglang": (
+        400,
+        {
+            "object": "error",
+            "message": "The input (40000 tokens) is longer than the model's "
+            "context length (32768 tokens).",
+            "type": "BadRequestError",
+            "param": None,
+            "code": 400,
+        },
+    ),
+}
 
 
 @dataclass
@@ -132,7 +187,9 @@ def _handler(server: OpenAIServer) -> type[BaseHTTPRequestHandler]:
                 self._json(400, {"object": "error", **error})
                 return
             status = reply.get("status", 200)
-            if status != 200:
+            if status != 200 and "body" in reply:
+                self._json(status, reply["body"], reply.get("headers", {}))
+            elif status != 200:
                 error = {"message": reply.get("message", "error"), "type": "error", "code": status}
                 self._json(status, {"object": "error", **error}, reply.get("headers", {}))
             elif body.get("stream"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_core.tools import tool
+from pydantic import BaseModel
 
 from mirograph.models.compat import CompatChatOpenAI
 from mirograph.models.resolve import resolve_model
@@ -70,3 +71,42 @@ def test_the_reply_limit_is_sent_as_max_tokens(openai_server: OpenAIServer):
     resolve_model("openai:m", base_url=openai_server.url, max_tokens=48).invoke("q")
     body = openai_server.requests[0]
     assert (body.get("max_tokens"), "max_completion_tokens" in body) == (48, False)
+
+
+def test_extra_body_fields_reach_the_server_in_every_request(openai_server: OpenAIServer):
+    openai_server.reply({"content": "yes"})
+    grammar = 'root ::= "yes" | "no"'
+    resolve_model("openai:m", base_url=openai_server.url, extra_body={"grammar": grammar}).invoke(
+        "q"
+    )
+    assert openai_server.requests[0]["grammar"] == grammar
+
+
+class Answer(BaseModel):
+    city: str
+
+
+def test_structured_output_falls_back_to_json_mode_when_both_other_methods_are_refused(
+    openai_server: OpenAIServer,
+):
+    # llama-cpp-python's 500 to json_schema; a 400 to the named tool choice; then JSON mode.
+    openai_server.reply(
+        {"status": 500, "message": "1 validation error: Input should be 'text' or 'json_object'"},
+        {"status": 400, "message": "tool_choice: only 'auto' is supported"},
+        {"content": 'Sure: {"city": "Paris"}'},
+        {"content": '{"city": "Lyon"}'},
+    )
+    model = resolve_model("openai:m", base_url=openai_server.url)
+    assert model.with_structured_output(Answer).invoke("q") == Answer(city="Paris")
+    assert model.with_structured_output(Answer).invoke("q") == Answer(city="Lyon")
+    kinds = [
+        (r.get("response_format", {}).get("type"), bool(r.get("tools")))
+        for r in openai_server.requests
+    ]
+    # One request per method, no client retries while trying; JSON mode is kept afterwards.
+    assert kinds == [
+        ("json_schema", False),
+        (None, True),
+        ("json_object", False),
+        ("json_object", False),
+    ]

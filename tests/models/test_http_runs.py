@@ -12,7 +12,7 @@ from mirograph import ResearchContext, build_research_graph
 from mirograph.memory.context_window import OMITTED
 from mirograph.models.resolve import resolve_model
 from tests.models.fixtures import BROKEN, CALL, FACT, QUESTION, lookup
-from tests.models.openai_server import VLLM_CONTEXT_ERROR, OpenAIServer
+from tests.models.openai_server import OVERFLOW_BODIES, VLLM_CONTEXT_ERROR, OpenAIServer
 
 
 def model(server: OpenAIServer, spec: str) -> BaseChatModel:
@@ -103,3 +103,36 @@ def test_answer_now_that_overflows_too_stubs_every_tool_result(
     assert (result["status"], result["answer"]) == ("exhausted", "Paris.")
     results = [m for m in openai_server.requests[-1]["messages"] if m["role"] == "tool"]
     assert [m["content"] for m in results] == [OMITTED]
+
+
+@pytest.mark.parametrize("server", sorted(OVERFLOW_BODIES))
+def test_each_servers_documented_context_error_routes_to_answer_now(
+    openai_server: OpenAIServer, server: str
+) -> None:
+    status, body = OVERFLOW_BODIES[server]
+    openai_server.reply(
+        {"tool_calls": [{"name": "lookup", "args": {"query": "capital of France"}}]},
+        {"status": status, "body": body},
+        {"content": "Paris, from what I found."},
+    )
+    result = research(model(openai_server, "openai:test-model"))
+    assert (result["status"], result["answer"]) == ("exhausted", "Paris, from what I found.")
+    assert len(openai_server.requests) == 3  # an overflow is never retried as it is
+
+
+def test_answer_now_binds_the_tools_with_choice_none_and_a_server_refusing_it_is_asked_bare(
+    openai_server: OpenAIServer,
+) -> None:
+    call = {"name": "lookup", "args": {"query": "capital of France"}}
+    refused = {"error": {"message": "tool_choice 'none' is not supported", "code": 400}}
+    openai_server.reply(
+        {"tool_calls": [call]},
+        {"tool_calls": [{**call, "args": {"query": "capital city of France"}}]},
+        {"status": 400, "body": refused},
+        {"content": "Paris."},
+    )
+    result = research(model(openai_server, "openai:test-model"), max_tool_calls=1)
+    assert (result["status"], result["answer"]) == ("exhausted", "Paris.")
+    refused_request, bare = openai_server.requests[2:]
+    assert (refused_request["tool_choice"], len(refused_request["tools"])) == ("none", 1)
+    assert ("tools" in bare, "tool_choice" in bare) == (False, False)

@@ -8,7 +8,7 @@ import pytest
 from langchain_core.exceptions import ContextOverflowError
 
 from mirograph.models.overflow import is_context_overflow
-from tests.models.openai_server import VLLM_CONTEXT_ERROR
+from tests.models.openai_server import OVERFLOW_BODIES, VLLM_CONTEXT_ERROR
 
 
 def bad_request(message: str, status: int = 400) -> openai.APIStatusError:
@@ -29,6 +29,12 @@ def bad_request(message: str, status: int = 400) -> openai.APIStatusError:
 )
 def test_provider_wordings_are_context_overflow(message: str) -> None:
     assert is_context_overflow(bad_request(message))
+
+
+@pytest.mark.parametrize("server", sorted(OVERFLOW_BODIES))
+def test_each_servers_documented_error_body_is_context_overflow(server: str) -> None:
+    status, body = OVERFLOW_BODIES[server]
+    assert is_context_overflow(bad_request(str(body), status))
 
 
 def test_langchains_own_overflow_error_counts() -> None:

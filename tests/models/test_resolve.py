@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from langchain_openai import ChatOpenAI
 
+from mirograph.errors import ConfigError
 from mirograph.models.mirothinker import MiroThinkerChatModel
 from mirograph.models.resolve import MAX_RETRIES, PLACEHOLDER_KEY, resolve_model
 
@@ -52,3 +54,17 @@ def test_the_mirothinker_protocol_setting_wraps_any_provider() -> None:
     model = resolve_model("openai:m", base_url=LOCAL, tool_protocol="mirothinker", env={})
     assert isinstance(model, MiroThinkerChatModel)
     assert isinstance(model.model, ChatOpenAI)
+
+
+def test_extra_body_goes_to_the_openai_compatible_client_and_mirothinkers_inner_one() -> None:
+    grammar = {"grammar": 'root ::= "yes"'}
+    assert resolve_model("openai:m", base_url=LOCAL, extra_body=grammar, env={}).extra_body == (
+        grammar
+    )
+    inner = resolve_model("mirothinker:m", base_url=LOCAL, extra_body=grammar, env={}).model
+    assert inner.extra_body == grammar
+
+
+def test_extra_body_for_another_provider_is_one_clear_error() -> None:
+    with pytest.raises(ConfigError, match=r"^extra_body is for OpenAI-compatible servers"):
+        resolve_model("anthropic:claude", extra_body={"x": 1}, env={"ANTHROPIC_API_KEY": "k"})
