@@ -108,11 +108,14 @@ def _must_exist(db: str | Path) -> None:
         raise ThreadNotFound(f"no database at {db} (run `mirograph run` first or pass --db)")
 
 
-def existing_thread(reader: SaverCore | Listing, thread_id: str) -> ThreadInfo:
-    """The thread's row; ThreadNotFound when there is no such thread."""
-    info = reader.get_thread(thread_id)
+def existing_thread(reader: SaverCore | Listing, given: str) -> ThreadInfo:
+    """The row of the thread `given` names (its id, label or a unique id prefix);
+    ThreadNotFound when there is no such thread, InputError when several match."""
+    from mirograph.checkpoints.labels import resolve_thread
+
+    info = reader.get_thread(resolve_thread(reader, given))
     if info is None:
-        raise ThreadNotFound(f"no thread {thread_id!r} in this database (see `mirograph threads`)")
+        raise ThreadNotFound(f"no thread {given!r} in this database (see `mirograph threads`)")
     return info
 
 

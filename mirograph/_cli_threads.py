@@ -64,9 +64,12 @@ def show(
     if fmt not in ("md", "json"):
         fail(f"--format must be md or json, not {fmt!r}")
     with user_errors():
-        values, count, status = latest_state(db, thread)
+        with open_listing(db) as listing:
+            info = existing_thread(listing, thread)
+        values, count, status = latest_state(db, info.thread_id)
     data = {
-        "thread_id": thread,
+        "thread_id": info.thread_id,
+        "label": info.label,
         "question": values.get("question", ""),
         "status": status,
         "verified": values.get("verified"),
@@ -95,6 +98,7 @@ def latest_state(db: str | Path, thread: str) -> tuple[dict[str, Any], int, str]
 
     with open_listing(db) as listing:
         info = existing_thread(listing, thread)
+        thread = info.thread_id
         status = thread_statuses(listing, [info])[thread]
         if isinstance(listing, Listing):
             values = listing.latest_values(thread)
@@ -139,7 +143,8 @@ def show_markdown(data: dict[str, Any]) -> str:
         parts.append("## Running summary\n\n" + data["summary"].rstrip())
     verified = {True: " · verified", False: " · not verified"}.get(data["verified"], "")
     parts.append(
-        f"_thread {data['thread_id']} · {data['status']}{verified} · "
+        f"_thread {display.thread_name(data['thread_id'], data.get('label'))} · "
+        f"{data['status']}{verified} · "
         f"{display.tool_calls(data['tool_calls_used'])}_"
     )
     return "\n\n".join(parts)
@@ -163,7 +168,7 @@ def history(
     from mirograph.fork_steps import fork_steps
 
     with user_errors(), open_listing(db) as listing:
-        existing_thread(listing, thread)
+        thread = existing_thread(listing, thread).thread_id
         # fork_step: the `fork --step` that lands on the row (the tool calls of its round).
         rows: Iterable[tuple[int, Any]] = enumerate(fork_steps(listing.history(thread)))
         if tool_calls_only:
@@ -213,7 +218,8 @@ def fork(
     Run settings given here (another --model, a new --max-tool-calls budget, ...) are
     stored with the branch; the rest are the parent's.
     """
-    from mirograph.branching import fork_at, resolve_thread
+    from mirograph.branching import fork_at
+    from mirograph.checkpoints.labels import resolve_thread
 
     if (step is None) == (checkpoint is None):
         fail("give exactly one of --step N or --checkpoint ID")

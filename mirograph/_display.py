@@ -71,14 +71,22 @@ def print_result(result: dict[str, Any], *, as_json: bool) -> None:
     )
 
 
+def thread_name(thread_id: str, label: str | None) -> str:
+    """`first (5d6e3c1a-…)` for a labelled thread, the id alone otherwise."""
+    return f"{label} ({thread_id})" if label else thread_id
+
+
 def threads_table(rows: list[dict[str, Any]]) -> Table:
-    table = Table("thread", "question", "status", "tool calls", "parent", "updated")
+    table = Table("thread", "label", "question", "status", "tool calls", "parent", "updated")
+    labels = {row["thread_id"]: row.get("label") for row in rows}
     for row in rows:
         parent = row.get("parent_thread_id") or ""
+        parent = labels.get(parent) or parent  # a parent by the name it was given
         if parent and row.get("fork_step") is not None:
             parent = f"{parent} @ step {row['fork_step']}"
         table.add_row(
             row["thread_id"],
+            row.get("label") or "",
             _short(row.get("question") or ""),
             row.get("status") or "",
             str(row.get("tool_calls_used") or 0),

@@ -16,6 +16,7 @@ from langchain_core.messages import HumanMessage
 
 from mirograph.checkpoints._records import StepInfo
 from mirograph.checkpoints.fork import fork_thread
+from mirograph.checkpoints.labels import find_thread
 from mirograph.checkpoints.liveness import mark_paused
 from mirograph.checkpoints.saver import MirographSaver, SaverCore
 from mirograph.context import ResearchContext
@@ -43,22 +44,6 @@ def step_numbers(lineage: Sequence[StepInfo]) -> dict[str, int]:
     by checkpoint id: what `checkpoint_for_step` maps back; checkpoints no step reaches
     (inside a tool round) are absent."""
     return {info.checkpoint_id: n for info, n in fork_steps(lineage) if n is not None}
-
-
-def resolve_thread(saver: SaverCore, given: str) -> str:
-    """The thread `given` names: its id, or a prefix (4+ characters) of exactly one
-    thread's id, as for the CLI's UUIDs; unknown names come back as they are."""
-    if saver.get_thread(given) is not None or len(given) < 4:
-        return given
-    with saver._read() as cur:
-        found = cur.execute(
-            "SELECT thread_id FROM threads WHERE substr(thread_id, 1, ?) = ? "
-            "ORDER BY thread_id LIMIT 2",
-            (len(given), given),
-        ).fetchall()
-    if len(found) > 1:
-        raise InputError(f"thread id {given!r} matches several threads: give more of it")
-    return found[0][0] if found else given
 
 
 def resolve_checkpoint(saver: SaverCore, thread_id: str, given: str) -> str:
@@ -94,15 +79,18 @@ def fork_at(
     checkpoint_id: str | None = None,
     new_thread_id: str | None = None,
     note: str | None = None,
+    label: str | None = None,
 ) -> str:
     """Fork `thread_id` at a step or checkpoint into a new thread; return its id.
 
     The parent thread is never modified. `settings` (e.g. with a new budget) are stored
-    with the branch, so `mirograph resume BRANCH` continues it with them. Copy, settings
-    and note are one transaction (on SQLite): all of them, or none.
+    with the branch, so `mirograph resume BRANCH` continues it with them. Copy, settings,
+    note and `label` (the branch's readable name) are one transaction: all, or none.
     """
     if (step is None) == (checkpoint_id is None):
         raise InputError("give exactly one of step or checkpoint_id")
+    if label is not None and find_thread(saver, label) is not None:
+        raise InputError(f"there is a thread {label!r} already: name the branch otherwise")
     if checkpoint_id is None:
         checkpoint_id = checkpoint_for_step(saver, thread_id, step or 0)
     else:
@@ -113,6 +101,8 @@ def fork_at(
             saver, thread_id, checkpoint_id=checkpoint_id, new_thread_id=new_thread_id, note=note
         )
         saver.set_thread_settings(child, settings.with_absolute_paths().to_dict())
+        if label is not None:
+            saver.set_thread_label(child, label)
         edit_at_fork(saver, child, note)
         mark_paused(saver, child)  # ready to resume, nothing running it
     return child

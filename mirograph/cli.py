@@ -235,7 +235,7 @@ def resume(
     Python, or another model for a branch) replace the stored ones from now on.
     """
     from mirograph import _review_prompt as review_prompt
-    from mirograph.branching import resolve_thread
+    from mirograph.checkpoints.labels import resolve_thread
 
     with user_errors(), open_existing(db) as saver:
         thread = resolve_thread(saver, thread)

@@ -18,7 +18,16 @@ from typing import Any
 
 from mirograph.errors import DatabaseError
 
-SCHEMA_VERSION = 1
+MIGRATIONS: tuple[str, ...] = (
+    # 2: a readable label beside the UUID thread id (`run --thread NAME`), unique when set.
+    """
+    ALTER TABLE threads ADD COLUMN IF NOT EXISTS label TEXT;
+    CREATE UNIQUE INDEX IF NOT EXISTS threads_label ON threads (label) WHERE label IS NOT NULL;
+    """,
+)
+"""Migration i brings schema i + 1 to i + 2; each is idempotent, so a database `DDL` just
+created (already at the newest tables) runs them all harmlessly. Add new ones at the end."""
+SCHEMA_VERSION = 1 + len(MIGRATIONS)
 _MIGRATION_LOCK = 0x6D69726F  # "miro": one advisory lock key for schema changes
 CONNECT_TIMEOUT_S = 10
 
@@ -69,7 +78,8 @@ CREATE TABLE IF NOT EXISTS threads (
     parent_checkpoint_id TEXT,
     fork_step INTEGER,
     settings TEXT,
-    note TEXT
+    note TEXT,
+    label TEXT
 ) WITH (fillfactor = 50);
 CREATE TABLE IF NOT EXISTS leases (
     thread_id TEXT PRIMARY KEY,
@@ -154,5 +164,7 @@ def _migrate_locked(cur: Any) -> None:
     if found == SCHEMA_VERSION:
         return
     cur.execute(DDL)
+    for migration in MIGRATIONS[max((found or 1) - 1, 0) :]:
+        cur.execute(migration)
     cur.execute("DELETE FROM mirograph_schema")
     cur.execute("INSERT INTO mirograph_schema (version) VALUES (%s)", (SCHEMA_VERSION,))

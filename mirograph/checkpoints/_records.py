@@ -25,6 +25,8 @@ class ThreadInfo:
     """Tool calls the parent had made at the fork point (what `fork --step` counts)."""
     settings: dict[str, Any] = field(default_factory=dict)
     note: str | None = None
+    label: str | None = None
+    """The readable name given with `run --thread NAME` (the id is then a UUID)."""
 
 
 @dataclass(frozen=True)
@@ -44,14 +46,23 @@ class StepInfo:
 
 THREAD_COLUMNS = (
     "thread_id, question, status, tool_calls_used, created_at, updated_at, "
-    "head_checkpoint_id, parent_thread_id, parent_checkpoint_id, fork_step, settings, note"
+    "head_checkpoint_id, parent_thread_id, parent_checkpoint_id, fork_step, settings, note, label"
 )
+UNLABELLED_THREAD_COLUMNS = THREAD_COLUMNS.replace(", label", ", NULL AS label")
+"""The same row from a file opened read-only that predates the `label` column."""
+
+
+def thread_columns(has_label: bool) -> str:
+    """`THREAD_COLUMNS`, or its unlabelled form for a read-only file without the column."""
+    return THREAD_COLUMNS if has_label else UNLABELLED_THREAD_COLUMNS
 
 
 def thread_from_row(row: tuple[Any, ...]) -> ThreadInfo:
     """Build a `ThreadInfo` from a `SELECT {THREAD_COLUMNS}` row."""
-    *head, settings, note = row
-    return ThreadInfo(*head, settings=json.loads(settings) if settings else {}, note=note)
+    *head, settings, note, label = row
+    return ThreadInfo(
+        *head, settings=json.loads(settings) if settings else {}, note=note, label=label
+    )
 
 
 HISTORY_SQL = """

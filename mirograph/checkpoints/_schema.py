@@ -55,7 +55,8 @@ CREATE TABLE IF NOT EXISTS threads (
     parent_checkpoint_id TEXT,
     fork_step INTEGER,
     settings TEXT,
-    note TEXT
+    note TEXT,
+    label TEXT
 );
 CREATE TABLE IF NOT EXISTS leases (
     thread_id TEXT PRIMARY KEY,
@@ -86,6 +87,13 @@ EXTRA_CHECKPOINT_COLUMNS: dict[str, str] = {
     "value_keys": "TEXT",
 }
 
+# Columns added to `threads` since its first release (older files gain them at open).
+EXTRA_THREAD_COLUMNS: dict[str, str] = {
+    # A readable name (`run --thread NAME`) beside the UUID id that `langgraph dev` needs;
+    # unique when set (index `threads_label`).
+    "label": "TEXT",
+}
+
 # Only indexes that a query uses. Lineage walks and delta replay go by primary key
 # (thread, namespace, checkpoint id); an index on `writes.channel` would cost ~10 % of
 # the file for nothing.
@@ -94,6 +102,7 @@ CREATE INDEX IF NOT EXISTS checkpoints_run_id ON checkpoints (run_id) WHERE run_
 CREATE INDEX IF NOT EXISTS threads_parent ON threads (parent_thread_id)
     WHERE parent_thread_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS threads_updated ON threads (updated_at);
+CREATE UNIQUE INDEX IF NOT EXISTS threads_label ON threads (label) WHERE label IS NOT NULL;
 """
 
 
@@ -210,6 +219,7 @@ def create_schema(conn: sqlite3.Connection) -> bool:
                 conn.execute(statement)
         _add_missing_columns(conn, "writes", {"task_path": "TEXT NOT NULL DEFAULT ''"})
         _add_missing_columns(conn, "checkpoints", EXTRA_CHECKPOINT_COLUMNS)
+        _add_missing_columns(conn, "threads", EXTRA_THREAD_COLUMNS)
         for statement in INDEXES.split(";"):
             if statement.strip():
                 conn.execute(statement)

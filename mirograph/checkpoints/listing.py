@@ -24,12 +24,12 @@ from mirograph.checkpoints._blob import _ZLIB_SUFFIX, MAX_INFLATED, _inflate
 from mirograph.checkpoints._records import (
     HISTORY_SQL,
     ROOT_HEAD_SQL,
-    THREAD_COLUMNS,
     StepInfo,
     ThreadInfo,
+    thread_columns,
     thread_from_row,
 )
-from mirograph.checkpoints._schema import connect
+from mirograph.checkpoints._schema import connect, has_column
 from mirograph.errors import DatabaseError
 
 # LangGraph's msgpack extension codes (langgraph.checkpoint.serde.jsonplus).
@@ -85,6 +85,7 @@ class Listing:
         self.conn = conn
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
         self.has_tables = {"threads", "checkpoints", "writes"} <= tables
+        self.has_label = self.has_tables and has_column(conn, "threads", "label")
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Cursor]:
@@ -100,7 +101,8 @@ class Listing:
         if not self.has_tables:
             return []
         rows = self.conn.execute(
-            f"SELECT {THREAD_COLUMNS} FROM threads ORDER BY updated_at DESC, thread_id"
+            f"SELECT {thread_columns(self.has_label)} FROM threads "
+            "ORDER BY updated_at DESC, thread_id"
         )
         return [thread_from_row(row) for row in rows]
 
@@ -108,7 +110,8 @@ class Listing:
         if not self.has_tables:
             return None
         row = self.conn.execute(
-            f"SELECT {THREAD_COLUMNS} FROM threads WHERE thread_id = ?", (thread_id,)
+            f"SELECT {thread_columns(self.has_label)} FROM threads WHERE thread_id = ?",
+            (thread_id,),
         ).fetchone()
         return thread_from_row(row) if row else None
 

@@ -54,9 +54,9 @@ from mirograph.checkpoints._async import AsyncFromSync
 from mirograph.checkpoints._delta import delta_history
 from mirograph.checkpoints._records import (
     HISTORY_SQL,
-    THREAD_COLUMNS,
     StepInfo,
     ThreadInfo,
+    thread_columns,
     thread_from_row,
 )
 from mirograph.checkpoints._schema import create_schema, has_column
@@ -137,6 +137,8 @@ class SaverCore(AsyncFromSync, BaseCheckpointSaver[Any]):
     """
 
     _has_task_path: bool = True
+    has_label: bool = True
+    """False only for a file opened read-only that predates the `threads.label` column."""
 
     def _read(self) -> AbstractContextManager[Any]:
         raise NotImplementedError
@@ -171,6 +173,25 @@ class SaverCore(AsyncFromSync, BaseCheckpointSaver[Any]):
         """Settings of a thread with no checkpoint yet: stored by its first checkpoint, in
         that checkpoint's transaction, so a crash in between leaves no settings-only thread."""
         self._staged_settings()[str(thread_id)] = json.dumps(settings, sort_keys=True)
+
+    def stage_thread_label(self, thread_id: str, label: str) -> None:
+        """The label of a thread with no checkpoint yet, stored as its staged settings are."""
+        self._staged_settings()[f"label:{thread_id}"] = label
+
+    def _write_staged(self, cur: Any, thread_id: str) -> list[str]:
+        """Store what was staged for the thread (settings, label); return the staged keys."""
+        staged = self._staged_settings()
+        keys = {thread_id: "settings", f"label:{thread_id}": "label"}
+        for key in [key for key in keys if key in staged]:
+            cur.execute(
+                f"UPDATE threads SET {keys[key]} = ? WHERE thread_id = ?", (staged[key], thread_id)
+            )
+        return [key for key in keys if key in staged]
+
+    def set_thread_label(self, thread_id: str, label: str | None) -> None:
+        """Name an existing thread (`fork --new-thread NAME`); labels are unique."""
+        with self._write() as cur:
+            cur.execute("UPDATE threads SET label = ? WHERE thread_id = ?", (label, thread_id))
 
     def _staged_settings(self) -> dict[str, str]:
         staged = self.__dict__.get("_staged")
@@ -237,7 +258,6 @@ class SaverCore(AsyncFromSync, BaseCheckpointSaver[Any]):
             created,
             seed_keys(values, meta),
         )
-        staged = self._staged_settings().get(thread_id) if checkpoint_ns == "" else None
         if checkpoint_ns == "":
             leases.before_write(self, thread_id, meta.get("source"))
         with self._write() as cur:
@@ -254,12 +274,10 @@ class SaverCore(AsyncFromSync, BaseCheckpointSaver[Any]):
                         tool_calls,
                     ),
                 )
-            if staged is not None:
-                cur.execute(
-                    "UPDATE threads SET settings = ? WHERE thread_id = ?", (staged, thread_id)
-                )
-        if staged is not None:
-            self._staged_settings().pop(thread_id, None)
+                staged = self._write_staged(cur, thread_id)
+        if checkpoint_ns == "":
+            for key in staged:
+                self._staged_settings().pop(key, None)
         if checkpoint_ns == "" and not _triggers_a_step(values):
             leases.run_stopped(self, thread_id)  # nothing triggers a next step: the run ended
         return {
@@ -432,7 +450,8 @@ class SaverCore(AsyncFromSync, BaseCheckpointSaver[Any]):
         """All threads, most recently updated first."""
         with self._read() as cur:
             rows = cur.execute(
-                f"SELECT {THREAD_COLUMNS} FROM threads ORDER BY updated_at DESC, thread_id"
+                f"SELECT {thread_columns(self.has_label)} FROM threads "
+                "ORDER BY updated_at DESC, thread_id"
             ).fetchall()
         return [thread_from_row(row) for row in rows]
 
@@ -440,7 +459,8 @@ class SaverCore(AsyncFromSync, BaseCheckpointSaver[Any]):
         """One thread's row, or None."""
         with self._read() as cur:
             row = cur.execute(
-                f"SELECT {THREAD_COLUMNS} FROM threads WHERE thread_id = ?", (str(thread_id),)
+                f"SELECT {thread_columns(self.has_label)} FROM threads WHERE thread_id = ?",
+                (str(thread_id),),
             ).fetchone()
         return thread_from_row(row) if row else None
 
@@ -508,6 +528,7 @@ class MirographSaver(SaverCore, SqliteSaver):
         self._has_task_path = (
             has_column(conn, "writes", "task_path") if readonly else create_schema(conn)
         )
+        self.has_label = not readonly or has_column(conn, "threads", "label")
         self.is_setup = True
 
     @contextmanager

@@ -5,6 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 from mirograph.checkpoints import open_checkpointer
+from mirograph.checkpoints._pg_schema import SCHEMA_VERSION
 from tests.checkpoints.conftest import execute
 from tests.postgres import fresh_database
 
@@ -21,7 +22,7 @@ def test_many_savers_starting_at_once_create_the_schema_once():
             counts = list(pool.map(start, range(8)))
 
         assert max(counts) == 8
-        assert execute(url, "SELECT version FROM mirograph_schema") == [(1,)]
+        assert execute(url, "SELECT version FROM mirograph_schema") == [(SCHEMA_VERSION,)]
 
 
 def test_a_current_schema_is_not_written_to_on_open():
