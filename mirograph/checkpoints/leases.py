@@ -112,7 +112,12 @@ def check_fence(saver: SaverCore, cur: Any, thread_id: str) -> None:
     if token is None:
         return
     row = cur.execute("SELECT token FROM leases WHERE thread_id = ?", (thread_id,)).fetchone()
-    if row is None or row[0] != token:
+    if row is not None and row[0] == token:
+        return
+    # Our own run may have released (or renewed) the lease from another thread since the
+    # token was read: the API server's background writes overlap the run's last checkpoint.
+    # Only a row that differs while we still hold `token` is another runner's takeover.
+    if fences(saver).get(thread_id) == token:
         raise LeaseLost(
             f"Thread {thread_id} was taken over by another runner; this one stopped before "
             "writing again (nothing of this step was saved)."

@@ -117,3 +117,29 @@ def test_the_staleness_window_is_configurable(saver, db_path):
         Lease.acquire(saver, "t1", "cli", stale_after=900)
     taken = Lease.acquire(saver, "t1", "cli", stale_after=60, heartbeat_every=None)
     assert lease_row(db_path, "t1")[0] == taken.token
+
+
+class ReleasedMidCheck:
+    """A cursor over which the run's own release (another thread) lands between the
+    fence's token read and its row check, as the API server's background writes race the
+    run's last checkpoint."""
+
+    def __init__(self, cur, lease) -> None:
+        self.cur = cur
+        self.lease = lease
+
+    def execute(self, sql, params):
+        from mirograph.checkpoints.leases import fences
+
+        fences(self.lease.saver).pop(self.lease.thread_id)
+        self.cur.execute("DELETE FROM leases WHERE thread_id = ?", (self.lease.thread_id,))
+        return self.cur.execute(sql, params)
+
+
+def test_a_write_racing_its_own_release_is_not_a_takeover(saver, db_path):
+    from mirograph.checkpoints.leases import check_fence
+
+    lease = saver.acquire_lease_with("t1", heartbeat_every=None)
+    with saver._write() as cur:
+        check_fence(saver, ReleasedMidCheck(cur, lease), "t1")
+    assert execute(db_path, "SELECT count(*) FROM leases") == [(0,)]
