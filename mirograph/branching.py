@@ -21,7 +21,7 @@ from mirograph.checkpoints.liveness import mark_paused
 from mirograph.checkpoints.saver import MirographSaver, SaverCore
 from mirograph.context import ResearchContext
 from mirograph.errors import InputError
-from mirograph.fork_steps import fork_steps
+from mirograph.fork_steps import fork_steps, round_ends
 
 NOTE_NAME = "fork_note"
 
@@ -29,10 +29,8 @@ NOTE_NAME = "fork_note"
 def checkpoint_for_step(saver: MirographSaver, thread_id: str, step: int) -> str:
     """The checkpoint right after the `step`-th tool result (0: before the first planner call)."""
     lineage = saver.history(thread_id)
-    for info in lineage:
-        if step == 0 and info.source == "loop":
-            return info.checkpoint_id
-        if info.node == "summarizer" and (info.tool_calls_used or 0) >= step > 0:
+    for info, n in round_ends(lineage):
+        if n >= step:
             return info.checkpoint_id
     made = max((info.tool_calls_used or 0 for info in lineage), default=0)
     calls = f"{made} tool call" if made == 1 else f"{made} tool calls"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import operator
 import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import (
     Annotated,
     Any,
@@ -29,6 +29,8 @@ from langchain_core.messages import (
 from langgraph.channels import DeltaChannel
 from langgraph.graph.message import add_messages
 from typing_extensions import TypedDict
+
+from mirograph.checkpoints._columns import ListingSpec, register_default_listing
 
 Status = Literal["researching", "verifying", "done", "exhausted", "failed"]
 """`done`: answered; `exhausted`: answered by "answer now" after a budget or the window
@@ -191,3 +193,26 @@ class ToolTask(TypedDict):
     """Set when the call must not run (bad arguments, a repeat): the result to return."""
     cached: NotRequired[CachedPage]
     """Set when the page was already read in this run: served from that result."""
+
+
+def _activity(key: str) -> Any:
+    def extract(values: Mapping[str, Any]) -> Any:
+        activity = values.get("activity")
+        return activity.get(key) if isinstance(activity, dict) else None
+
+    return extract
+
+
+RESEARCH_LISTING = ListingSpec(
+    {
+        "question": lambda values: values.get("question"),
+        "status": lambda values: values.get("status"),
+        "tool_calls_used": lambda values: values.get("tool_calls_used"),
+        "activity_node": _activity("node"),
+        "activity_detail": _activity("detail"),
+    }
+)
+"""What `threads` and `history` show of a research thread: the saver's listing columns.
+Registered as the savers' default, so `open_checkpointer(path)` fills them."""
+
+register_default_listing(RESEARCH_LISTING)

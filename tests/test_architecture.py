@@ -148,6 +148,8 @@ def test_layers_depend_one_way():
     for module in pure:  # pure functions: nothing of mirograph but each other
         assert {t for t in graph[module] if t not in pure} == set()
     assert imports("mirograph.checkpoints", "mirograph.graphs") == []
+    for research in ("mirograph.state", "mirograph.nodes", "mirograph.context"):
+        assert imports("mirograph.checkpoints", research) == []  # generic: knows no graph
     assert imports("mirograph.checkpoints", "mirograph.state") == []
     nodes = [name for name in graph if name.startswith("mirograph.nodes.")]
     for node in nodes:  # nodes never import each other

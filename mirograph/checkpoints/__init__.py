@@ -19,6 +19,7 @@ from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mirograph.checkpoints._columns import ListingSpec, register_default_listing
 from mirograph.checkpoints._records import StepInfo, ThreadInfo
 from mirograph.errors import ConfigError
 
@@ -48,6 +49,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "Lease",
+    "ListingSpec",
     "MirographSaver",
     "SaverCore",
     "StepInfo",
@@ -57,6 +59,7 @@ __all__ = [
     "fork_thread",
     "is_database_url",
     "open_checkpointer",
+    "register_default_listing",
     "studio_checkpointer",
 ]
 
@@ -68,7 +71,11 @@ def is_database_url(target: object) -> bool:
 
 @contextmanager
 def open_checkpointer(
-    path: str | Path, *, encryption_key: bytes | None = None, readonly: bool = False
+    path: str | Path,
+    *,
+    encryption_key: bytes | None = None,
+    readonly: bool = False,
+    listing: ListingSpec | None = None,
 ) -> Iterator[SaverCore]:
     """Open (or create) a checkpoint database, a SQLite file or a `postgresql://` URL.
 
@@ -78,11 +85,13 @@ def open_checkpointer(
     `encryption_key` (16/24/32 bytes, read from the environment by the caller) encrypts
     every blob with AES-GCM; the listing columns (step, status, tool calls, question)
     stay in clear so `threads` and `history` work. Closes the database on exit.
+    `listing` says what those columns hold (default: the spec the graph's layer
+    registered, `mirograph.state.RESEARCH_LISTING` for research threads).
     `readonly=True` (SQLite; the listing commands) opens an existing runs database without
     changing a byte of it. A corpus index or another application's file is refused.
     """
     if is_database_url(path):
-        with _open_postgres(str(path), encryption_key) as saver:
+        with _open_postgres(str(path), encryption_key, listing) as saver:
             yield saver
         return
     from mirograph.checkpoints._schema import connect
@@ -92,20 +101,22 @@ def open_checkpointer(
     serde = build_serde(encryption_key=encryption_key)
     conn = connect(path, readonly=readonly)
     try:
-        yield MirographSaver(conn, serde=serde, readonly=readonly)
+        yield MirographSaver(conn, serde=serde, readonly=readonly, listing=listing)
     finally:
         conn.close()
 
 
 @contextmanager
-def _open_postgres(url: str, encryption_key: bytes | None) -> Iterator[SaverCore]:
+def _open_postgres(
+    url: str, encryption_key: bytes | None, listing: ListingSpec | None
+) -> Iterator[SaverCore]:
     try:
         from mirograph.checkpoints.postgres import open_postgres
     except ImportError:
         raise ConfigError(
             "PostgreSQL needs the postgres extra: pip install 'mirograph[postgres]'."
         ) from None
-    saver = open_postgres(url, encryption_key=encryption_key)
+    saver = open_postgres(url, encryption_key=encryption_key, listing=listing)
     try:
         yield saver
     finally:
@@ -114,10 +125,10 @@ def _open_postgres(url: str, encryption_key: bytes | None) -> Iterator[SaverCore
 
 @asynccontextmanager
 async def aopen_checkpointer(
-    path: str | Path, *, encryption_key: bytes | None = None
+    path: str | Path, *, encryption_key: bytes | None = None, listing: ListingSpec | None = None
 ) -> AsyncIterator[SaverCore]:
     """`open_checkpointer` for `async with` (the saver itself serves sync and async)."""
-    with open_checkpointer(path, encryption_key=encryption_key) as saver:
+    with open_checkpointer(path, encryption_key=encryption_key, listing=listing) as saver:
         yield saver
 
 

@@ -17,7 +17,7 @@ Cursor = Any
 _CHECKPOINT_COLUMNS = (
     "checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, checkpoint, metadata, step, "
     "source, run_id, tool_calls_used, status, activity_node, activity_detail, created_at, "
-    "value_keys"
+    "value_keys, next_nodes"
 )
 _WRITE_COLUMNS = "checkpoint_ns, checkpoint_id, task_id, task_path, idx, channel, type, value"
 _THREAD_COPY_COLUMNS = (

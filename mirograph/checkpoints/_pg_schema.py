@@ -24,6 +24,8 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE threads ADD COLUMN IF NOT EXISTS label TEXT;
     CREATE UNIQUE INDEX IF NOT EXISTS threads_label ON threads (label) WHERE label IS NOT NULL;
     """,
+    # 3: the nodes each checkpoint triggers next (NULL in older rows: read from the blob).
+    "ALTER TABLE checkpoints ADD COLUMN IF NOT EXISTS next_nodes TEXT;",
 )
 """Migration i brings schema i + 1 to i + 2; each is idempotent, so a database `DDL` just
 created (already at the newest tables) runs them all harmlessly. Add new ones at the end."""
@@ -50,6 +52,7 @@ CREATE TABLE IF NOT EXISTS checkpoints (
     activity_detail TEXT,
     created_at TEXT,
     value_keys TEXT,
+    next_nodes TEXT,
     PRIMARY KEY (thread_id, checkpoint_ns, checkpoint_id)
 );
 ALTER TABLE checkpoints ALTER COLUMN checkpoint SET STORAGE EXTERNAL;

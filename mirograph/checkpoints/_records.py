@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from mirograph.checkpoints._columns import decode_next, next_nodes
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,10 @@ class StepInfo:
     node: str | None
     detail: str | None
     created_at: str | None
+    next_nodes: tuple[str, ...] | None = None
+    """The nodes this checkpoint triggers next (LangGraph's `StateSnapshot.next`, by
+    name, sorted, once each); `()` when nothing runs next; None only for rows written
+    before mirograph recorded it, where nobody has computed it yet."""
 
 
 THREAD_COLUMNS = (
@@ -57,6 +65,12 @@ def thread_columns(has_label: bool) -> str:
     return THREAD_COLUMNS if has_label else UNLABELLED_THREAD_COLUMNS
 
 
+def step_from_row(row: tuple[Any, ...]) -> StepInfo:
+    """Build a `StepInfo` from a `HISTORY_SQL` row."""
+    *head, next_nodes = row
+    return StepInfo(*head, next_nodes=decode_next(next_nodes))
+
+
 def thread_from_row(row: tuple[Any, ...]) -> ThreadInfo:
     """Build a `ThreadInfo` from a `SELECT {THREAD_COLUMNS}` row."""
     *head, settings, note, label = row
@@ -65,18 +79,19 @@ def thread_from_row(row: tuple[Any, ...]) -> ThreadInfo:
     )
 
 
-HISTORY_SQL = """
+_HISTORY_SQL = """
 WITH RECURSIVE lineage(
     checkpoint_id, parent_checkpoint_id, step, source, tool_calls_used, status,
-    activity_node, activity_detail, created_at, depth
+    activity_node, activity_detail, created_at, next_nodes, depth
 ) AS (
     SELECT checkpoint_id, parent_checkpoint_id, step, source, tool_calls_used, status,
-           activity_node, activity_detail, created_at, 0
+           activity_node, activity_detail, created_at, {next_nodes}, 0
     FROM checkpoints
     WHERE thread_id = :thread AND checkpoint_ns = '' AND checkpoint_id = :checkpoint
     UNION ALL
     SELECT c.checkpoint_id, c.parent_checkpoint_id, c.step, c.source, c.tool_calls_used,
-           c.status, c.activity_node, c.activity_detail, c.created_at, l.depth + 1
+           c.status, c.activity_node, c.activity_detail, c.created_at, {c_next_nodes},
+           l.depth + 1
     FROM lineage l CROSS JOIN checkpoints c
       ON c.thread_id = :thread AND c.checkpoint_ns = ''
      AND c.checkpoint_id = l.parent_checkpoint_id
@@ -84,11 +99,14 @@ WITH RECURSIVE lineage(
     WHERE l.depth < :limit
 )
 SELECT checkpoint_id, parent_checkpoint_id, step, source, tool_calls_used, status,
-       activity_node, activity_detail, created_at
+       activity_node, activity_detail, created_at, next_nodes
 FROM lineage ORDER BY depth DESC
 """
+HISTORY_SQL = _HISTORY_SQL.format(next_nodes="next_nodes", c_next_nodes="c.next_nodes")
 """The lineage of one checkpoint, oldest first, in one query (CROSS JOIN pins the walk
 as the outer loop, so each step is one primary-key lookup)."""
+HISTORY_SQL_BEFORE_NEXT = _HISTORY_SQL.format(next_nodes="NULL", c_next_nodes="NULL")
+"""`HISTORY_SQL` on a file opened read-only from before the `next_nodes` column."""
 
 LINEAGE_IDS_SQL = """
 WITH RECURSIVE lineage(checkpoint_id, parent_checkpoint_id, depth) AS (
@@ -115,3 +133,33 @@ SELECT COALESCE(
 )
 """
 """A thread's branch head, as `SaverCore.latest_checkpoint_id` finds it, in one query."""
+
+
+def with_next_nodes(
+    cur: Any,
+    thread_id: str,
+    steps: list[StepInfo],
+    load: Callable[[str, bytes], Any],
+    send_node: Callable[[Any], Any],
+) -> list[StepInfo]:
+    """`steps` with `next_nodes` computed from the blob where a row predates the column
+    (written by an older mirograph or the stock saver); rows that have it are kept."""
+    missing = [s.checkpoint_id for s in steps if s.next_nodes is None]
+    if not missing:
+        return steps
+    found: dict[str, tuple[str, ...]] = {}
+    for start in range(0, len(missing), 500):
+        part = missing[start : start + 500]
+        rows = cur.execute(
+            "SELECT checkpoint_id, type, checkpoint FROM checkpoints WHERE thread_id = ? "
+            f"AND checkpoint_ns = '' AND checkpoint_id IN ({','.join('?' * len(part))})",
+            (thread_id, *part),
+        ).fetchall()
+        for cid, type_, blob in rows:
+            checkpoint = load(type_, blob)
+            if isinstance(checkpoint, dict):
+                found[cid] = tuple(next_nodes(checkpoint, send_node))
+    return [
+        dataclasses.replace(s, next_nodes=found[s.checkpoint_id]) if s.checkpoint_id in found else s
+        for s in steps
+    ]

@@ -85,6 +85,8 @@ EXTRA_CHECKPOINT_COLUMNS: dict[str, str] = {
     # unknown, unpack the blob): lets the DeltaChannel ancestor walk find its seed without
     # deserializing every ancestor's blob.
     "value_keys": "TEXT",
+    # JSON list of the nodes the checkpoint triggers next (NULL in rows from before it).
+    "next_nodes": "TEXT",
 }
 
 # Columns added to `threads` since its first release (older files gain them at open).

@@ -23,11 +23,14 @@ from typing import Any
 from mirograph.checkpoints._blob import _ZLIB_SUFFIX, MAX_INFLATED, _inflate
 from mirograph.checkpoints._records import (
     HISTORY_SQL,
+    HISTORY_SQL_BEFORE_NEXT,
     ROOT_HEAD_SQL,
     StepInfo,
     ThreadInfo,
+    step_from_row,
     thread_columns,
     thread_from_row,
+    with_next_nodes,
 )
 from mirograph.checkpoints._schema import connect, has_column
 from mirograph.errors import DatabaseError
@@ -86,6 +89,11 @@ class Listing:
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
         self.has_tables = {"threads", "checkpoints", "writes"} <= tables
         self.has_label = self.has_tables and has_column(conn, "threads", "label")
+        self.history_sql = (
+            HISTORY_SQL
+            if self.has_tables and has_column(conn, "checkpoints", "next_nodes")
+            else HISTORY_SQL_BEFORE_NEXT
+        )
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Cursor]:
@@ -128,8 +136,15 @@ class Listing:
         if head is None:
             return
         params = {"thread": thread_id, "checkpoint": head, "limit": 10**7}
-        for row in self.conn.execute(HISTORY_SQL, params):
-            yield StepInfo(*row)
+        steps: list[StepInfo] = []
+        for row in self.conn.execute(self.history_sql, params):
+            step = step_from_row(row)
+            if step.next_nodes is None or steps:  # a row from before `next_nodes`
+                steps.append(step)
+            else:
+                yield step
+        if steps:
+            yield from with_next_nodes(self.conn, thread_id, steps, _decode_or_none, _send_node)
 
     def latest_values(self, thread_id: str) -> dict[str, Any]:
         """The head checkpoint's stored channel values (the transcript is not among them)."""
@@ -196,6 +211,24 @@ class Listing:
                 elif "messages" in values:
                     raise NeedsState("a transcript stored as a plain value")
         return seeds
+
+
+def _decode_or_none(type_: str, blob: bytes | None) -> Any:
+    """A blob as plain data, or None where this reader cannot (encrypted, other format)."""
+    try:
+        return decode(type_, blob)
+    except (NeedsState, DatabaseError):
+        return None
+
+
+def _send_node(send: Any) -> Any:
+    """The node of a `Send` decoded as data: its constructor arguments' first, or `node`."""
+    if not isinstance(send, Packed) or not isinstance(send.data, list) or len(send.data) < 3:
+        return None
+    args = send.data[2]
+    if isinstance(args, dict):
+        return args.get("node")
+    return args[0] if isinstance(args, list) and args else None
 
 
 def _as_list(value: Any) -> list[Any]:

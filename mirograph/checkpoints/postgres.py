@@ -35,6 +35,7 @@ from langgraph.checkpoint.serde.base import SerializerProtocol
 from psycopg_pool import ConnectionPool
 
 import mirograph.checkpoints._serde as _serde
+from mirograph.checkpoints._columns import ListingSpec
 from mirograph.checkpoints._pg_schema import CONNECT_TIMEOUT_S, connect_error, migrate
 from mirograph.checkpoints._sql import to_pyformat
 from mirograph.checkpoints.saver import SaverCore
@@ -86,9 +87,11 @@ class PostgresSaver(SaverCore):
         *,
         serde: SerializerProtocol | None = None,
         pool_size: int = POOL_SIZE,
+        listing: ListingSpec | None = None,
     ) -> None:
         super().__init__(serde=serde or _serde.build_serde())
         self.url = url
+        self.listing = listing
         try:
             with psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S) as conn:
                 migrate(conn)
@@ -198,8 +201,11 @@ class PostgresSaver(SaverCore):
         return dict(rows)
 
 
-def open_postgres(url: str, *, encryption_key: bytes | None = None) -> PostgresSaver:
+def open_postgres(
+    url: str, *, encryption_key: bytes | None = None, listing: ListingSpec | None = None
+) -> PostgresSaver:
     """Connect, migrate once, and return a saver (close it with `.close()`)."""
     if not url.split("://", 1)[1].strip("/"):
         raise DatabaseError(f"{url} names no PostgreSQL server.")
-    return PostgresSaver(url, serde=_serde.build_serde(encryption_key=encryption_key))
+    serde = _serde.build_serde(encryption_key=encryption_key)
+    return PostgresSaver(url, serde=serde, listing=listing)

@@ -5,8 +5,9 @@ What it adds to `langgraph.checkpoint.sqlite.SqliteSaver`:
   thread; one re-entrant lock serializes all use of the single connection);
 - every `put` / `put_writes` is one explicit `BEGIN IMMEDIATE` transaction, so a SIGKILL
   never leaves half a step behind, and the `threads` row moves with the checkpoint;
-- plain indexed columns (step, source, tool calls, status, activity) filled at `put`, so
-  `history()` and `list_threads()` never deserialize a blob;
+- plain indexed columns filled at `put`, so `history()` and `list_threads()` never
+  deserialize a blob: step, source, the nodes the checkpoint triggers next, and the
+  columns a `ListingSpec` (given by the graph's layer, see `_columns`) extracts;
 - explicit branch heads: the thread's latest checkpoint is the one *written* last, not
   the largest id, which is ambiguous after an in-thread fork;
 - compact storage: integer channel versions, zlib with a preset dictionary, 16 KiB pages,
@@ -28,7 +29,7 @@ import threading
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import (
@@ -51,19 +52,21 @@ import mirograph.checkpoints._maintenance as _maintenance
 import mirograph.checkpoints._serde as _serde
 import mirograph.checkpoints.leases as leases
 from mirograph.checkpoints._async import AsyncFromSync
+from mirograph.checkpoints._columns import ListingSpec, default_listing, encode_next, next_nodes
 from mirograph.checkpoints._delta import delta_history
 from mirograph.checkpoints._records import (
     HISTORY_SQL,
+    HISTORY_SQL_BEFORE_NEXT,
     StepInfo,
     ThreadInfo,
+    step_from_row,
     thread_columns,
     thread_from_row,
+    with_next_nodes,
 )
 from mirograph.checkpoints._schema import create_schema, has_column
 from mirograph.checkpoints._sql import upsert
 from mirograph.checkpoints._tuples import TupleRow, load_tuples
-
-T = TypeVar("T")
 
 _CHECKPOINT_ROW = "thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, checkpoint"
 _INSERT_CHECKPOINT = upsert(
@@ -71,7 +74,7 @@ _INSERT_CHECKPOINT = upsert(
     (
         *("thread_id", "checkpoint_ns", "checkpoint_id", "parent_checkpoint_id", "type"),
         *("checkpoint", "metadata", "step", "source", "run_id", "tool_calls_used", "status"),
-        *("activity_node", "activity_detail", "created_at", "value_keys"),
+        *("activity_node", "activity_detail", "created_at", "value_keys", "next_nodes"),
     ),
     ("thread_id", "checkpoint_ns", "checkpoint_id"),
 )
@@ -101,9 +104,9 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat()
 
 
-def _scalar(values: Mapping[str, Any], key: str, typ: type[T]) -> T | None:
-    value = values.get(key)
-    return value if isinstance(value, typ) and not isinstance(value, bool) else None
+def send_node(send: Any) -> Any:
+    """The node a pending `Send` goes to."""
+    return getattr(send, "node", None)
 
 
 def seed_keys(values: Mapping[str, Any], metadata: Mapping[str, Any]) -> str | None:
@@ -120,15 +123,6 @@ def seed_keys(values: Mapping[str, Any], metadata: Mapping[str, Any]) -> str | N
     return json.dumps(sorted(seeds), separators=(",", ":"))
 
 
-def _triggers_a_step(values: Mapping[str, Any]) -> bool:
-    """Whether a checkpoint's channels start another step (a branch trigger, pending
-    `Send`s, the input): if not, the run that wrote it has ended."""
-    return any(
-        (key.startswith("branch:to:") or key.startswith("__")) and value not in ([], None)
-        for key, value in values.items()
-    )
-
-
 class SaverCore(AsyncFromSync, BaseCheckpointSaver[Any]):
     """The engine-independent saver: every method in portable SQL over `_read` / `_write`.
 
@@ -139,6 +133,9 @@ class SaverCore(AsyncFromSync, BaseCheckpointSaver[Any]):
     _has_task_path: bool = True
     has_label: bool = True
     """False only for a file opened read-only that predates the `threads.label` column."""
+    _has_next_nodes: bool = True
+    listing: ListingSpec | None = None
+    """What the listing columns hold (None: the registered default, see `_columns`)."""
 
     def _read(self) -> AbstractContextManager[Any]:
         raise NotImplementedError
@@ -233,30 +230,19 @@ class SaverCore(AsyncFromSync, BaseCheckpointSaver[Any]):
         conf = config["configurable"]
         thread_id = str(conf["thread_id"])
         checkpoint_ns = conf.get("checkpoint_ns", "")
-        type_, blob = self.serde.dumps_typed(checkpoint)
         meta = get_checkpoint_metadata(config, metadata)
         values = checkpoint.get("channel_values") or {}
-        activity = values.get("activity") if isinstance(values.get("activity"), dict) else {}
-        tool_calls = _scalar(values, "tool_calls_used", int)
-        status = _scalar(values, "status", str)
+        listed = (self.listing or default_listing()).row(values)
+        tool_calls, status = listed["tool_calls_used"], listed["status"]
         created = checkpoint.get("ts") or now_iso()
+        triggered = next_nodes(checkpoint, send_node)
         row = (
-            thread_id,
-            checkpoint_ns,
-            checkpoint["id"],
-            conf.get("checkpoint_id"),
-            type_,
-            blob,
+            *(thread_id, checkpoint_ns, checkpoint["id"], conf.get("checkpoint_id")),
+            *self.serde.dumps_typed(checkpoint),
             json.dumps(meta, ensure_ascii=False, separators=(",", ":")),
-            meta.get("step"),
-            meta.get("source"),
-            meta.get("run_id"),
-            tool_calls,
-            status,
-            _scalar(activity, "node", str),
-            _scalar(activity, "detail", str),
-            created,
-            seed_keys(values, meta),
+            *(meta.get("step"), meta.get("source"), meta.get("run_id"), tool_calls, status),
+            *(listed["activity_node"], listed["activity_detail"], created),
+            *(seed_keys(values, meta), encode_next(triggered)),
         )
         if checkpoint_ns == "":
             leases.before_write(self, thread_id, meta.get("source"))
@@ -265,7 +251,7 @@ class SaverCore(AsyncFromSync, BaseCheckpointSaver[Any]):
             cur.execute(_INSERT_CHECKPOINT, row)
             if checkpoint_ns == "":
                 stamp = now_iso()
-                question = _scalar(values, "question", str)
+                question = listed["question"]
                 cur.execute(
                     _UPSERT_THREAD,
                     (
@@ -278,7 +264,7 @@ class SaverCore(AsyncFromSync, BaseCheckpointSaver[Any]):
         if checkpoint_ns == "":
             for key in staged:
                 self._staged_settings().pop(key, None)
-        if checkpoint_ns == "" and not _triggers_a_step(values):
+        if checkpoint_ns == "" and not triggered:
             leases.run_stopped(self, thread_id)  # nothing triggers a next step: the run ended
         return {
             "configurable": {
@@ -482,9 +468,13 @@ class SaverCore(AsyncFromSync, BaseCheckpointSaver[Any]):
             if target is None:
                 return []
             rows = cur.execute(
-                HISTORY_SQL, {"thread": str(thread_id), "checkpoint": target, "limit": 10**7}
+                HISTORY_SQL if self._has_next_nodes else HISTORY_SQL_BEFORE_NEXT,
+                {"thread": str(thread_id), "checkpoint": target, "limit": 10**7},
             ).fetchall()
-        return [StepInfo(*row) for row in rows]
+            steps = [step_from_row(row) for row in rows]
+            return with_next_nodes(
+                cur, str(thread_id), steps, lambda *typed: self.serde.loads_typed(typed), send_node
+            )
 
     def acquire_lease(self, thread_id: str, owner: str | None = None) -> Any:
         """Take the thread's "one runner" lease; raises `ThreadBusy` if a live process has it.
@@ -519,16 +509,20 @@ class MirographSaver(SaverCore, SqliteSaver):
         *,
         serde: SerializerProtocol | None = None,
         readonly: bool = False,
+        listing: ListingSpec | None = None,
     ):
         self._open_transaction = [False]  # a list: clones (`with_allowlist`) share it
         SqliteSaver.__init__(self, conn, serde=serde or _serde.build_serde())
         self.lock = threading.RLock()  # type: ignore[assignment]
+        self.listing = listing
         self.readonly = readonly
         """Opened by a read-only command: no schema, no migration, no write succeeds."""
         self._has_task_path = (
             has_column(conn, "writes", "task_path") if readonly else create_schema(conn)
         )
         self.has_label = not readonly or has_column(conn, "threads", "label")
+        if readonly:  # a file from before the column, opened without migrating it
+            self._has_next_nodes = has_column(conn, "checkpoints", "next_nodes")
         self.is_setup = True
 
     @contextmanager

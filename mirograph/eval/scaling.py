@@ -21,6 +21,7 @@ from langgraph.types import Command
 from mirograph.checkpoints import StepInfo, afork_thread
 from mirograph.eval.data import Task
 from mirograph.eval.progress import EvalProgress
+from mirograph.fork_steps import round_ends
 from mirograph.runner import thread_config, unfinished
 
 if TYPE_CHECKING:
@@ -32,14 +33,12 @@ ANSWER_NOW = "the tool-call budget of {budget} calls is spent"
 def fork_point(history: Sequence[StepInfo], budget: int) -> str:
     """The checkpoint after the last tool round with at most `budget` calls used.
 
-    That is a summarizer checkpoint (results applied, before the next planner call); when
-    even the first round went past the budget, the checkpoint before the first planner call.
+    That is a round's end (results applied, before the next planner call, see
+    `fork_steps`); when even the first round went past the budget, the checkpoint before
+    the first planner call.
     """
-    rounds = [s for s in history if s.node == "summarizer" and (s.tool_calls_used or 0) <= budget]
-    if rounds:
-        return rounds[-1].checkpoint_id
-    start = [s for s in history if s.source == "loop" and s.step == 0]
-    return (start or list(history))[0].checkpoint_id
+    rounds = [s for s, n in round_ends(history) if n <= budget]
+    return rounds[-1].checkpoint_id if rounds else history[0].checkpoint_id
 
 
 def fork_id_for(thread_id: str, budget: int) -> str:

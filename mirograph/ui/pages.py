@@ -13,6 +13,7 @@ from langchain_core.messages import BaseMessage
 
 import mirograph.ui.timeline as timeline
 from mirograph.checkpoints import StepInfo, ThreadInfo
+from mirograph.fork_steps import round_ends
 from mirograph.memory import context_view, estimate_tokens
 from mirograph.ui.data import UiData
 from mirograph.ui.plot import Series, line_plot
@@ -194,7 +195,7 @@ def _context_plot(data: UiData, row) -> str:
     thread_id = row.thread_id
     lineage = data.lineage(row.info)
     settings = data.settings(row.info)
-    rounds = [s for s in lineage if s.node == "summarizer" and s.source == "loop"]
+    rounds = [s for s, n in round_ends(lineage) if n > 0]
     folds = [lineage[i] for i in timeline.fold_indexes(lineage)]
     every = max(1, len(rounds) // PLOT_POINTS)
     sampled = {s.checkpoint_id: s for s in [*rounds[::every], *rounds[-1:], *folds]}

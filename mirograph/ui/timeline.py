@@ -18,6 +18,7 @@ from langgraph.checkpoint.base import CheckpointTuple
 
 from mirograph.branching import NOTE_NAME
 from mirograph.checkpoints import StepInfo
+from mirograph.fork_steps import fork_steps
 
 PREVIEW_CHARS = 300
 REPEAT_PREFIX = "Not run: you already called"
@@ -192,10 +193,8 @@ def preview(text: str, limit: int = PREVIEW_CHARS) -> str:
 
 def tool_call_index(lineage: Sequence[StepInfo], calls: int) -> int | None:
     """Index of the step right after the `calls`-th tool result (what `fork --step` counts)."""
-    for index, step in enumerate(lineage):
-        if calls == 0 and step.source == "loop":
-            return index
-        if step.node == "summarizer" and (step.tool_calls_used or 0) >= calls > 0:
+    for index, (_, n) in enumerate(fork_steps(lineage)):
+        if n is not None and n >= calls:
             return index
     return None
 

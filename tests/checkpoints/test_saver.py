@@ -69,6 +69,7 @@ def test_history_of_an_old_checkpoint_is_its_lineage(saver, finished):
         "tool",
         "web_search",
         steps[-1].created_at,
+        ("planner",),
     )
 
 

@@ -51,8 +51,14 @@ def test_forks_answer_now_and_leave_their_parent_untouched(report, tmp_path):
     assert (fork, parent) == (("t16.r1", 2, "exhausted"), (4, "done"))
 
 
+# What each node's checkpoint triggers next in the research graph (the input: __start__).
+NEXT = {"": ("planner",), "planner": ("executor",), "executor": ("summarizer",),
+        "summarizer": ("planner",)}  # fmt: skip
+
+
 def step(n: int, node: str, calls: int | None, source: str = "loop") -> StepInfo:
-    return StepInfo(f"c{n}", None, n, source, calls, None, node, None, None)
+    nxt = ("__start__",) if source == "input" else NEXT[node]
+    return StepInfo(f"c{n}", None, n, source, calls, None, node, None, None, nxt)
 
 
 def test_fork_point_is_after_the_last_round_within_the_budget():
