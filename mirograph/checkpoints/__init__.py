@@ -137,10 +137,13 @@ async def studio_checkpointer() -> AsyncIterator[SaverCore]:
     """The `langgraph.json` checkpointer factory: the file or URL in `MIROGRAPH_DB`.
 
     This is an edge, so reading the environment here is right; default `./mirograph.sqlite`.
-    Runs the server makes hold the thread's lease while they write (`serve_leases`).
+    Runs the server makes hold the thread's lease while they write (`serve_leases`), and
+    see versions of one type in every checkpoint (`_versions`).
     """
     async with aopen_checkpointer(os.environ.get("MIROGRAPH_DB", "./mirograph.sqlite")) as saver:
+        from mirograph.checkpoints._versions import serve_string_versions
         from mirograph.checkpoints.leases import serve_leases
 
-        # The server's runs take the same one-runner lease as the CLI's, at their first write.
-        yield serve_leases(saver)
+        # The server's runs take the same one-runner lease as the CLI's, at their first write,
+        # and read the CLI's integer channel versions as the server's adapter writes them.
+        yield serve_leases(serve_string_versions(saver))

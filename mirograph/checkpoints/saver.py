@@ -50,6 +50,7 @@ from langgraph.checkpoint.sqlite.utils import search_where
 
 import mirograph.checkpoints._maintenance as _maintenance
 import mirograph.checkpoints._serde as _serde
+import mirograph.checkpoints._versions as _versions
 import mirograph.checkpoints.leases as leases
 from mirograph.checkpoints._async import AsyncFromSync
 from mirograph.checkpoints._columns import ListingSpec, default_listing, encode_next, next_nodes
@@ -326,6 +327,7 @@ class SaverCore(AsyncFromSync, BaseCheckpointSaver[Any]):
                 (thread_id, checkpoint_ns, checkpoint_id),
             ).fetchall()
             tuples = load_tuples(cur, rows, self.serde, self._has_task_path)
+        tuples = _versions.for_reader(self, tuples)
         return tuples[0] if tuples else None
 
     def list(
@@ -349,7 +351,7 @@ class SaverCore(AsyncFromSync, BaseCheckpointSaver[Any]):
         with self._read() as cur:
             rows = cur.execute(query, params).fetchall()
             tuples = load_tuples(cur, rows, self.serde, self._has_task_path)
-        yield from tuples
+        yield from _versions.for_reader(self, tuples)
 
     def delete_thread(self, thread_id: str) -> None:
         """Delete a thread's checkpoints, writes and thread row."""
