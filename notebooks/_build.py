@@ -370,7 +370,9 @@ PAUSE = [
     before the next step starts. `RunControl.request_drain()` (here from a timer; the CLI
     calls it on Ctrl-C) stops the run at the next step boundary with everything saved.
     The settings are stored with the thread, so resuming needs only its id.
-    Where exactly the pause lands depends on the machine's speed.
+    Where exactly the pause lands depends on the machine's speed. `thread_statuses` says
+    what `mirograph threads` would: `paused` (the research state itself still says where
+    the run was, `researching`).
     """),
     code("""
     import tempfile
@@ -379,6 +381,7 @@ PAUSE = [
 
     from mirograph import ResearchContext, RunControl, run_thread
     from mirograph.checkpoints import open_checkpointer
+    from mirograph.status import thread_statuses
 
     db = Path(tempfile.mkdtemp(prefix="mirograph-branch-")) / "runs.sqlite"
     settings = ResearchContext(verify="rules")
@@ -390,7 +393,8 @@ PAUSE = [
         threading.Timer(0.3, control.request_drain).start()
         first = run_thread(research_graph(saver), thread_id="log", settings=settings,
                            question=question, control=control)
-    print(f"status={first.status}, tool calls so far: {first.tool_calls_used}")
+        status = thread_statuses(saver)["log"]
+    print(f"status={status}, tool calls so far: {first.tool_calls_used}")
     """),
     md("""
     ## Resume
@@ -451,6 +455,7 @@ PAUSE = [
         before = saver.history("log")
         branch = fork_at(saver, "log", stored, step=10, new_thread_id="log-hint",
                          note="Hint: the error is reported after page 40.")
+        print(f"{branch} before it runs: {thread_statuses(saver)[branch]}")
         hinted = run_thread(research_graph(saver), thread_id=branch, settings=stored)
         parent_untouched = saver.history("log") == before
     print(f"{branch}: status={hinted.status}, tool calls: {hinted.tool_calls_used}")
@@ -460,8 +465,8 @@ PAUSE = [
     md("""
     ## The two branches compared
 
-    `list_threads()` records each branch's parent, fork checkpoint and note (this is what
-    `mirograph threads` prints). The transcripts agree up to tool call 10; then the hinted
+    `list_threads()` records each branch's parent, fork checkpoint and note, and
+    `thread_statuses` gives each one's status (this is what `mirograph threads` prints). The transcripts agree up to tool call 10; then the hinted
     branch jumps to page 41 and finds the error in 18 tool calls instead of 48.
     """),
     code("""
@@ -472,10 +477,11 @@ PAUSE = [
     table = Table("thread", "parent", "note", "tool calls", "status", "pages read")
     with open_checkpointer(db) as saver:
         graph = research_graph(saver)
+        statuses = thread_statuses(saver)
         for info in sorted(saver.list_threads(), key=lambda t: t.created_at):
             pages = pages_read(transcript(graph, info.thread_id))
             table.add_row(info.thread_id, info.parent_thread_id or "", info.note or "",
-                          str(info.tool_calls_used), info.status,
+                          str(info.tool_calls_used), statuses[info.thread_id],
                           f"{pages[0]}…{pages[9]}, {pages[10]}, {pages[11]}, … {pages[-1]}")
     console.print(table)
     """),
