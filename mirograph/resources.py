@@ -8,9 +8,7 @@ distinct setting (cached), so nodes never read the environment or build clients.
 
 from __future__ import annotations
 
-import importlib
 import os
-import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +21,7 @@ from langchain_core.tools import BaseTool
 from mirograph.context import ResearchContext
 from mirograph.deployment import Deployment
 from mirograph.errors import ConfigError
+from mirograph.loading import load_attribute
 from mirograph.memory.tokens import TokenCounter, estimate_tokens
 from mirograph.models.resolve import resolve_model
 
@@ -49,20 +48,16 @@ def default_tool_factory(
 
 
 def import_tools(spec: str) -> list[BaseTool]:
-    """Load `package.module:attribute`: a tool, a list of tools, or a function returning them.
-
-    Modules are found on `sys.path`, then in the current folder (as `python -m` would:
-    a console script's path does not hold it), appended last so it never shadows a package.
-    """
-    module_name, _, attribute = spec.partition(":")
+    """Load `package.module:attribute`: a tool, a list of tools, or a function returning them
+    (found as `mirograph.loading` finds modules: `sys.path`, then the current folder)."""
     try:
-        value = getattr(_import_module(module_name), attribute)
+        value = load_attribute(spec)
     except ModuleNotFoundError as exc:
         raise ConfigError(
             f"cannot load tool {spec!r}: {exc} (run from the folder holding the module, "
             "or add its folder to PYTHONPATH)"
         ) from None
-    except (ImportError, AttributeError) as exc:
+    except (ImportError, AttributeError, ValueError) as exc:
         raise ConfigError(f"cannot load tool {spec!r}: {exc}") from None
     if callable(value) and not isinstance(value, BaseTool):
         value = value()
@@ -70,17 +65,6 @@ def import_tools(spec: str) -> list[BaseTool]:
     if not all(isinstance(t, BaseTool) for t in tools):
         raise ConfigError(f"{spec!r} is not a LangChain tool or a list of tools")
     return tools
-
-
-def _import_module(name: str) -> object:
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        here = os.getcwd()
-        if exc.name != name.split(".")[0] or here in sys.path:
-            raise
-        sys.path.append(here)
-        return importlib.import_module(name)
 
 
 def operator_settings(settings: ResearchContext, deployment: Deployment) -> ResearchContext:

@@ -7,13 +7,12 @@ a zero-argument factory returning one, so such models work from the command line
 
 from __future__ import annotations
 
-import importlib
-
 from langchain_core.language_models import BaseChatModel
 from langchain_core.rate_limiters import InMemoryRateLimiter
 
 from mirograph.context import ResearchContext
 from mirograph.errors import ConfigError
+from mirograph.loading import load_attribute
 from mirograph.models.resolve import resolve_model
 
 
@@ -34,11 +33,10 @@ def resolve_eval_model(spec: str, settings: ResearchContext | None = None) -> Ba
 
 def import_model(target: str) -> BaseChatModel:
     """`module:attribute`: a chat model, or a callable that returns one."""
-    module_name, sep, attribute = target.partition(":")
-    if not sep or not module_name or not attribute:
-        raise ConfigError(f"python model {target!r} is not MODULE:ATTRIBUTE")
     try:
-        value = getattr(importlib.import_module(module_name), attribute)
+        value = load_attribute(target)
+    except ValueError:
+        raise ConfigError(f"python model {target!r} is not MODULE:ATTRIBUTE") from None
     except (ImportError, AttributeError) as exc:
         raise ConfigError(f"cannot load model python:{target}: {exc}") from None
     if not isinstance(value, BaseChatModel) and callable(value):

@@ -11,7 +11,6 @@ resumes see exactly the page the run saw.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
@@ -28,6 +27,7 @@ from mirograph.memory.window_limits import tool_result_chars
 from mirograph.resources import Resources
 from mirograph.review import ToolDecision, mark_edited, rejected_message, review_tool_call
 from mirograph.state import CachedPage, ToolTask
+from mirograph.tools.blocking import invoke as invoke_tool
 
 log = logging.getLogger(__name__)
 PAGE_CACHE_NOTE = (
@@ -75,7 +75,7 @@ def executor(
 
 def _run(tool: BaseTool, call: dict[str, Any]) -> ToolMessage:
     try:
-        result = asyncio.run(tool.ainvoke(call)) if _async_only(tool) else tool.invoke(call)
+        result = invoke_tool(tool, call)  # async-only tools (MCP's) too
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(map(str, e['loc'])) or 'arguments'}: {e['msg']}" for e in exc.errors()
@@ -103,11 +103,6 @@ def _from_cache(call: dict[str, Any], page: CachedPage) -> ToolMessage:
         artifact=page["artifact"],
         response_metadata={CACHED_FROM: page["step"]},
     )
-
-
-def _async_only(tool: BaseTool) -> bool:
-    """Tools such as MCP's have only a coroutine; sync graphs run them on a fresh loop."""
-    return getattr(tool, "func", True) is None and getattr(tool, "coroutine", None) is not None
 
 
 def _error(call: dict[str, Any], text: str) -> ToolMessage:

@@ -21,24 +21,22 @@ tools opens it, every call reuses it, `close_tools` ends it.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import threading
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import Field
 
 from mirograph.errors import ConfigError
+from mirograph.tools.blocking import run_blocking, with_sync_call
 
 if TYPE_CHECKING:  # the MCP SDK loads only when a config is used
     from mcp.types import CallToolResult
 
     from mirograph.tools.mcp_sessions import McpSessions
 
-T = TypeVar("T")
 _HTTP_TRANSPORTS = {"streamable_http": "streamable_http", "http": "streamable_http", "sse": "sse"}
 
 
@@ -140,7 +138,7 @@ async def aload_mcp_tools(
                     handle_tool_errors=False,
                 )
                 fields = {key: getattr(converted, key) for key in StructuredTool.model_fields}
-                tools.append(_with_sync_call(McpTool(**fields, sessions=sessions)))
+                tools.append(with_sync_call(McpTool(**fields, sessions=sessions)))
     except ServerUnavailable as exc:
         sessions.close()
         raise ConfigError(f"{exc}.") from exc
@@ -154,42 +152,6 @@ def close_tools(tools: Iterable[BaseTool]) -> None:
         pool.close()
 
 
-def _run_blocking(make_coro: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    """Run a coroutine to completion from sync code, even inside a running event loop."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(make_coro())
-    # Inside a running loop (notebooks, async servers): a private loop in a worker thread.
-    result: list[T] = []
-    error: list[BaseException] = []
-
-    def worker() -> None:
-        try:
-            result.append(asyncio.run(make_coro()))
-        except BaseException as exc:  # handed to the caller's thread below
-            error.append(exc)
-
-    thread = threading.Thread(target=worker, name="mirograph-mcp")
-    thread.start()
-    thread.join()
-    if error:
-        raise error[0]
-    return result[0]
-
-
-def _with_sync_call(tool: BaseTool) -> BaseTool:
-    """Give an async-only MCP tool a sync entry point, so `invoke` works like ours."""
-    if isinstance(tool, StructuredTool) and tool.func is None and tool.coroutine is not None:
-        coroutine = tool.coroutine
-
-        def call_blocking(**arguments: Any) -> Any:
-            return _run_blocking(lambda: coroutine(**arguments))
-
-        tool.func = call_blocking
-    return tool
-
-
 def load_mcp_tools(config_path: str | Path, *, tool_name_prefix: bool = False) -> list[BaseTool]:
     """Sync wrapper of `aload_mcp_tools`; safe to call while an event loop is running."""
-    return _run_blocking(lambda: aload_mcp_tools(config_path, tool_name_prefix=tool_name_prefix))
+    return run_blocking(lambda: aload_mcp_tools(config_path, tool_name_prefix=tool_name_prefix))
