@@ -191,7 +191,8 @@ def fork(
     ] = None,
     checkpoint: Annotated[str | None, typer.Option(help="Fork at this checkpoint id.")] = None,
     new_thread: Annotated[
-        str | None, typer.Option(help="Id of the new thread (default: a new UUID).")
+        str | None,
+        typer.Option(help="A name (label) for the new thread; its id is a new UUID."),
     ] = None,
     note: Annotated[str | None, typer.Option(help="A hint added as a user message.")] = None,
     db: DbOption = DEFAULT_DB,
@@ -219,6 +220,7 @@ def fork(
     stored with the branch; the rest are the parent's.
     """
     from mirograph.branching import fork_at
+    from mirograph.checkpoints.labels import new_thread as new_thread_name
     from mirograph.checkpoints.labels import resolve_thread
 
     if (step is None) == (checkpoint is None):
@@ -244,18 +246,21 @@ def fork(
             top_p=top_p,
             max_tokens=max_tokens,
         )
+        child_id, label = new_thread_name(new_thread)
         child = fork_at(
             saver,
             thread,
             settings,
             step=step,
             checkpoint_id=checkpoint,
-            new_thread_id=new_thread,
+            new_thread_id=child_id,
             note=note,
+            label=label,
         )
         info = saver.get_thread(child)
     data = {
         "thread_id": child,
+        "label": label,
         "parent_thread_id": thread,
         "parent_checkpoint_id": info.parent_checkpoint_id if info else checkpoint,
         "fork_step": info.fork_step if info else step,
@@ -264,7 +269,8 @@ def fork(
         display.print_json(data)
     else:
         display.out.print(
-            f"forked {thread} into {child} — continue with: {resume_command(child, db)}",
+            f"forked {thread} into {display.thread_name(child, label)} — continue with: "
+            f"{resume_command(label or child, db)}",
             highlight=False,
         )
 

@@ -66,7 +66,8 @@ def print_result(result: dict[str, Any], *, as_json: bool) -> None:
     answer = result.get("answer") or "(no answer)"
     out.print(Markdown(answer) if "\n" in answer else Text(answer, style="bold"))
     err.print(
-        f"[dim]thread {result['thread_id']} · {result['status']} · "
+        f"[dim]thread {thread_name(result['thread_id'], result.get('label'))} · "
+        f"{result['status']} · "
         f"{tool_calls(result['tool_calls_used'])}[/dim]"
     )
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import signal
 import sys
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -61,7 +60,11 @@ def run(
     question: Annotated[str, typer.Argument(help="The research question.")],
     db: DbOption = DEFAULT_DB,
     thread: Annotated[
-        str | None, typer.Option(help="Thread id (default: a new UUID, which Studio accepts).")
+        str | None,
+        typer.Option(
+            help="A name for the thread (its label; the id is a new UUID, which Studio "
+            "accepts), or a UUID to use as the id."
+        ),
     ] = None,
     model: Annotated[
         str, typer.Option(help="PROVIDER:MODEL or scripted:PATH.", envvar="MIROGRAPH_MODEL")
@@ -154,13 +157,8 @@ def run(
             **({"tools": tuple(tool)} if tool else {}),
         ).with_absolute_paths()
         resources = resolve_resources(settings)
-        thread_id = thread or str(uuid.uuid4())  # a UUID, as `langgraph dev` requires
         with open_checkpointer(db) as saver:
-            if thread and saver.latest_checkpoint_id(thread_id):  # the runner checks it again
-                raise InputError(
-                    f"thread {thread_id} exists: continue it with: "
-                    f"{stops.resume_command(thread_id, db)}"
-                )
+            thread_id = new_thread_id(saver, thread, db)
             result = execute(
                 saver, resources, settings, thread_id, question, db=db, as_json=as_json
             )
@@ -178,9 +176,34 @@ def run(
                 ),
                 as_json=as_json,
             )
+            label = thread_label(saver, thread_id)
     if out is not None and not result.paused and not result.interrupted:
         write_output(out, result.values.get("report") or result.answer)
-    finish(result, db, as_json=as_json)
+    finish(result, db, as_json=as_json, label=label)
+
+
+def new_thread_id(saver: MirographSaver, name: str | None, db: str | Path) -> str:
+    """The id for `run --thread NAME`: a fresh UUID (as `langgraph dev` requires) labelled
+    NAME; NAME itself if it is a UUID, or the id of a thread that never got its first step.
+    A thread NAME already names (id or label) is refused: that is what `resume` is for."""
+    from mirograph.checkpoints.labels import find_thread, new_thread
+
+    existing = find_thread(saver, name) if name else None
+    if existing is not None:
+        if saver.latest_checkpoint_id(existing):  # the runner checks it again, under the lease
+            raise InputError(
+                f"thread {name} exists: continue it with: {stops.resume_command(name, db)}"
+            )
+        return existing
+    thread_id, label = new_thread(name)
+    if label is not None:
+        saver.stage_thread_label(thread_id, label)  # stored with the first checkpoint
+    return thread_id
+
+
+def thread_label(saver: MirographSaver, thread_id: str) -> str | None:
+    info = saver.get_thread(thread_id)
+    return info.label if info is not None else None
 
 
 def write_output(path: Path, text: str) -> None:
@@ -278,7 +301,8 @@ def resume(
             ),
             as_json=as_json,
         )
-    finish(result, db, as_json=as_json)
+        label = thread_label(saver, thread)
+    finish(result, db, as_json=as_json, label=label)
 
 
 def pending_reviews(saver: MirographSaver, thread_id: str) -> tuple[Interrupt, ...]:
@@ -346,7 +370,8 @@ def execute(
             if not stops.is_stopping_error(exc):
                 raise
             messages = graph.get_state(thread_config(thread_id, settings)).values.get("messages")
-            fail(stops.stop_message(exc, thread_id, db, messages or []), code=EXIT_FAILED)
+            name = thread_label(saver, thread_id) or thread_id
+            fail(stops.stop_message(exc, name, db, messages or []), code=EXIT_FAILED)
         finally:  # the run ended or paused: its MCP servers stop (a later call restarts one)
             close_tools(resources.tools or ())
 
@@ -387,10 +412,14 @@ def drain_on_signals(control: RunControl) -> Iterator[RunControl]:
             signal.signal(sig, handler)
 
 
-def finish(result: RunResult, db: str | Path, *, as_json: bool) -> NoReturn:
-    """Print the outcome and exit with its code."""
+def finish(
+    result: RunResult, db: str | Path, *, as_json: bool, label: str | None = None
+) -> NoReturn:
+    """Print the outcome and exit with its code; hints name the thread by its label."""
+    name = label or result.thread_id
     data = {
         "thread_id": result.thread_id,
+        "label": label,
         "status": result.status,
         "answer": result.answer,
         "tool_calls_used": result.tool_calls_used,
@@ -398,7 +427,7 @@ def finish(result: RunResult, db: str | Path, *, as_json: bool) -> NoReturn:
     if result.paused:
         line = (
             f"paused after {display.tool_calls(result.tool_calls_used)} — resume with: "
-            f"{stops.resume_command(result.thread_id, db)}"
+            f"{stops.resume_command(name, db)}"
         )
         if as_json:
             display.print_result(data, as_json=True)
@@ -413,7 +442,7 @@ def finish(result: RunResult, db: str | Path, *, as_json: bool) -> NoReturn:
         waiting = "\n".join(f"  - {review_prompt.describe(i)}" for i in result.interrupts)
         display.err.print(
             f"waiting for review:\n{waiting}\ncontinue with: "
-            f"{stops.resume_command(result.thread_id, db)}  (prompts on a terminal; or --approve, "
+            f"{stops.resume_command(name, db)}  (prompts on a terminal; or --approve, "
             "--edit-args JSON, --reject REASON, --feedback TEXT)",
             highlight=False,
         )
@@ -460,7 +489,7 @@ def quiet_flags(command: Any) -> None:
 
 
 # The other commands register themselves on import.
-from mirograph import _cli_threads, _cli_ui  # noqa: E402, F401
+from mirograph import _cli_studio, _cli_threads, _cli_ui  # noqa: E402, F401
 from mirograph.eval.cli import eval_command, export_command  # noqa: E402
 
 app.command("eval")(eval_command)

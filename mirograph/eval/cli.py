@@ -214,6 +214,7 @@ def export_command(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to a file.")] = None,
 ) -> None:
     """Print a thread's full transcript (tool calls and results) as JSON or ChatML."""
+    from mirograph.checkpoints.labels import resolve_thread
     from mirograph.eval.export import export_thread
 
     try:
@@ -222,7 +223,8 @@ def export_command(
         if not is_database_url(db) and not Path(db).exists():
             raise ThreadNotFound(f"no database at {db} (pass --db)")
         with open_checkpointer(db) as saver:
-            data = export_thread(saver, thread, fmt)  # type: ignore[arg-type]
+            thread_id = resolve_thread(saver, thread)  # its id, label or a unique prefix
+            data = export_thread(saver, thread_id, fmt)  # type: ignore[arg-type]
     except MirographError as exc:
         raise _fail(str(exc)) from None
     text = json.dumps(data, ensure_ascii=False, indent=2, default=str)

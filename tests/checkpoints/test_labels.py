@@ -106,6 +106,7 @@ def test_an_old_file_is_read_as_it_is_and_gains_the_column_at_open(tmp_path):
         ]
 
 
+@pytest.mark.integration
 def test_a_postgres_database_at_schema_1_is_migrated_once():
     with fresh_database() as url:
         query(url, PG_DDL.replace(OLD_THREADS, "\n"))

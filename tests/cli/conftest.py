@@ -62,14 +62,25 @@ def run_args(db: Path, script: Path, thread: str = "t", *extra: str) -> list[str
     ]
 
 
-def thread_values(db: Path, thread: str) -> dict[str, Any]:
-    """The saved state of a thread, read as a Python user would."""
+def thread_id(db: Path | str, name: str) -> str:
+    """The id of the thread `run --thread NAME` made (NAME is its label)."""
+    from mirograph.checkpoints import open_checkpointer
+    from mirograph.checkpoints.labels import resolve_thread
+
+    with open_checkpointer(db) as saver:
+        return resolve_thread(saver, name)
+
+
+def thread_values(db: Path | str, thread: str) -> dict[str, Any]:
+    """The saved state of a thread (by id or label), read as a Python user would."""
     from mirograph import build_research_graph
     from mirograph.checkpoints import open_checkpointer
+    from mirograph.checkpoints.labels import resolve_thread
 
     with open_checkpointer(db) as saver:
         graph = build_research_graph(checkpointer=saver)
-        return dict(graph.get_state({"configurable": {"thread_id": thread}}).values)
+        config = {"configurable": {"thread_id": resolve_thread(saver, thread)}}
+        return dict(graph.get_state(config).values)
 
 
 @pytest.fixture

@@ -10,8 +10,9 @@ import pytest
 
 from mirograph.branching import checkpoint_for_step, step_numbers
 from mirograph.checkpoints import open_checkpointer
+from mirograph.checkpoints.labels import resolve_thread
 from mirograph.cli import main
-from tests.cli.conftest import mirograph, run_args, write_script
+from tests.cli.conftest import mirograph, run_args, thread_id, write_script
 
 ID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
 
@@ -37,7 +38,7 @@ def test_every_printed_checkpoint_id_is_accepted_by_fork(finished, capsys):
     assert table.returncode == 0, table.stderr
     printed = ID.findall(table.stdout)
     with open_checkpointer(finished) as saver:
-        assert printed == [step.checkpoint_id for step in saver.history("t")]
+        assert printed == [step.checkpoint_id for step in saver.history(resolve_thread(saver, "t"))]
     for n, checkpoint in enumerate(printed):
         code, out, err = cli(
             capsys, "fork", "t", "--checkpoint", checkpoint, "--new-thread", f"b{n}",
@@ -49,7 +50,7 @@ def test_every_printed_checkpoint_id_is_accepted_by_fork(finished, capsys):
 
 def test_a_unique_prefix_or_a_cut_id_is_accepted(finished, capsys):
     with open_checkpointer(finished) as saver:
-        ids = [step.checkpoint_id for step in saver.history("t")]
+        ids = [step.checkpoint_id for step in saver.history(resolve_thread(saver, "t"))]
     target = ids[5]
     shortest = next(
         target[:n] for n in range(4, 37) if sum(i.startswith(target[:n]) for i in ids) == 1
@@ -69,24 +70,25 @@ def test_an_ambiguous_or_unknown_prefix_is_one_line(finished, capsys):
         2, "error: checkpoint id '1f1' is too short: give at least 4 characters"
     )  # fmt: skip
     with open_checkpointer(finished) as saver:
-        common = saver.history("t")[0].checkpoint_id[:8]
+        common = saver.history(resolve_thread(saver, "t"))[0].checkpoint_id[:8]
+    t = thread_id(finished, "t")  # messages name the thread by its id
     code, _, err = cli(capsys, "fork", "t", "--checkpoint", common, "--db", str(finished))
     assert (code, err.strip()) == (
-        2, f"error: checkpoint id '{common}' matches several checkpoints of 't': give more of it"
+        2, f"error: checkpoint id '{common}' matches several checkpoints of '{t}': give more of it"
     )  # fmt: skip
     code, _, err = cli(capsys, "fork", "t", "--checkpoint", "ffff-ffff", "--db", str(finished))
     assert (code, err.strip()) == (
-        2, "error: thread 't' has no checkpoint 'ffff-ffff' (see `mirograph history t`)"
+        2, f"error: thread '{t}' has no checkpoint 'ffff-ffff' (see `mirograph history {t}`)"
     )  # fmt: skip
 
 
 def test_fork_step_numbers_are_the_tool_calls_history_shows(finished, capsys):
     with open_checkpointer(finished) as saver:
-        lineage = saver.history("t")
+        lineage = saver.history(resolve_thread(saver, "t"))
         numbers = step_numbers(lineage)
         assert sorted(numbers.values()) == [0, 1, 2, 3]
         for checkpoint, n in numbers.items():
-            assert checkpoint_for_step(saver, "t", n) == checkpoint
+            assert checkpoint_for_step(saver, resolve_thread(saver, "t"), n) == checkpoint
             assert next(s for s in lineage if s.checkpoint_id == checkpoint).tool_calls_used in (
                 n,
                 None,

@@ -8,7 +8,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.cli.conftest import REPO, TOOL, cli_env, mirograph, run_args, write_script
+from tests.cli.conftest import (
+    REPO,
+    TOOL,
+    cli_env,
+    mirograph,
+    run_args,
+    thread_id,
+    write_script,
+)
 from tests.models.openai_server import serve
 
 DEMO = REPO / "examples" / "demo-script.json"
@@ -143,7 +151,8 @@ def test_one_tool_call_is_singular(tmp_path):
     script = write_script(tmp_path / "s.json", calls=1)
     result = mirograph(*run_args(tmp_path / "db.sqlite", script, "t"))
     assert result.returncode == 0, result.stderr
-    assert result.stderr.strip().splitlines()[-1] == "thread t · done · 1 tool call"
+    thread = thread_id(tmp_path / "db.sqlite", "t")
+    assert result.stderr.strip().splitlines()[-1] == f"thread t ({thread}) · done · 1 tool call"
 
 
 def test_index_says_which_files_it_ignores(tmp_path):

@@ -28,14 +28,15 @@ def test_run_threads_history_show_fork_export_on_postgres(tmp_path, script, pg_u
     forked = mirograph("fork", "t", "--step", "2", "--db", pg_url, "--new-thread", "t2")
     exported = mirograph("export", "t", "--db", pg_url)
 
-    assert [t["thread_id"] for t in json.loads(listed.stdout)] == ["t"]
+    [listed_t] = json.loads(listed.stdout)
+    assert listed_t["label"] == "t"
     assert [s["tool_calls_used"] for s in json.loads(history.stdout)][-1] == 3
     assert "The answer is 42." in shown.stdout
     assert forked.returncode == 0, forked.stderr
     assert sorted(
-        t["thread_id"] for t in json.loads(mirograph("threads", "--db", pg_url, "--json").stdout)
+        t["label"] for t in json.loads(mirograph("threads", "--db", pg_url, "--json").stdout)
     ) == ["t", "t2"]
-    assert json.loads(exported.stdout)["thread_id"] == "t"
+    assert json.loads(exported.stdout)["thread_id"] == listed_t["thread_id"]
 
 
 def test_the_database_url_can_come_from_the_environment(script, pg_url):
@@ -43,7 +44,7 @@ def test_the_database_url_can_come_from_the_environment(script, pg_url):
     env = cli_env(MIROGRAPH_DB=pg_url)
 
     assert mirograph(*args, env=env).returncode == 0
-    assert json.loads(mirograph("threads", "--json", env=env).stdout)[0]["thread_id"] == "t"
+    assert json.loads(mirograph("threads", "--json", env=env).stdout)[0]["label"] == "t"
 
 
 def free_port() -> int:

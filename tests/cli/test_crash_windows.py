@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from mirograph.checkpoints import open_checkpointer
+from mirograph.checkpoints.labels import resolve_thread
 from tests.cli.conftest import REPO, cli_env, mirograph, run_args, write_script
 
 
@@ -23,7 +24,7 @@ def killed_at_put(*args: str) -> subprocess.CompletedProcess:
 def thread_ids(db: Path) -> list[str]:
     listing = mirograph("threads", "--db", str(db), "--json")
     assert listing.returncode == 0, listing.stderr
-    return [row["thread_id"] for row in json.loads(listing.stdout)]
+    return [row["label"] or row["thread_id"] for row in json.loads(listing.stdout)]
 
 
 def test_a_kill_before_the_first_checkpoint_leaves_no_half_thread(tmp_path):
@@ -71,10 +72,11 @@ def test_a_kill_mid_fork_leaves_nothing_and_the_retry_succeeds(tmp_path):
     retried = mirograph(*fork)
     assert retried.returncode == 0, retried.stderr
     with open_checkpointer(db) as saver:
-        branch = saver.get_thread("b1")
+        branch = saver.get_thread(resolve_thread(saver, "b1"))
+        parent = resolve_thread(saver, "t1")
     assert branch is not None
     assert (branch.parent_thread_id, branch.note, branch.settings["max_tool_calls"]) == (
-        "t1",
+        parent,
         "Check twice.",
         9,
     )

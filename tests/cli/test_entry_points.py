@@ -8,6 +8,7 @@ import os
 
 from mirograph import ResearchContext, RunControl, ScriptedChatModel, build_research_graph
 from mirograph.checkpoints import open_checkpointer
+from mirograph.checkpoints.labels import resolve_thread
 from mirograph.runner import run_thread
 from tests.cli.conftest import TOOL, cli_env, mirograph, write_script
 from tests.cli.test_cli_hints import run_in
@@ -40,8 +41,8 @@ def python_thread_paused_after_one_call(db) -> None:
 def stored_settings(db, thread: str) -> dict:
     threads = json.loads(mirograph("threads", "--db", str(db), "--json").stdout)
     with open_checkpointer(db) as saver:
-        info = saver.get_thread(thread)
-    assert info is not None and any(row["thread_id"] == thread for row in threads)
+        info = saver.get_thread(resolve_thread(saver, thread))  # its id, or its label
+    assert info is not None and any(row["thread_id"] == info.thread_id for row in threads)
     return info.settings
 
 

@@ -15,9 +15,10 @@ from langgraph.channels import DeltaChannel
 from mirograph import ResearchContext, ResearchState, ScriptedChatModel, build_research_graph
 from mirograph._cli_threads import full_state, latest_state
 from mirograph.checkpoints import open_checkpointer
+from mirograph.checkpoints.labels import resolve_thread
 from mirograph.checkpoints.listing import open_listing
 from mirograph.state import append_messages
-from tests.cli.conftest import REPO, cli_env, mirograph, run_args, write_script
+from tests.cli.conftest import REPO, cli_env, mirograph, run_args, thread_id, write_script
 
 pytestmark = pytest.mark.integration
 
@@ -30,7 +31,7 @@ def finished(tmp_path):
     script = write_script(tmp_path / "script.json", calls=4)
     assert mirograph(*run_args(db, script, "t")).returncode == 0
     with open_checkpointer(db) as saver:
-        steps = saver.history("t")
+        steps = saver.history(resolve_thread(saver, "t"))
     return db, steps
 
 
@@ -98,8 +99,8 @@ def test_listing_commands_import_neither_langgraph_nor_langchain(finished):
 
 def test_show_of_a_finished_thread_reads_what_loading_the_state_gives(finished):
     db, _ = finished
-    fast, fast_count, status = latest_state(db, "t")
-    full, full_count = full_state(db, "t")
+    fast, fast_count, status = latest_state(db, thread_id(db, "t"))
+    full, full_count = full_state(db, thread_id(db, "t"))
     assert status == "done"
     keys = ("question", "status", "answer", "report", "sources", "tool_calls_used", "verified")
     assert {k: fast.get(k) for k in keys} == {k: full.get(k) for k in keys}

@@ -18,7 +18,15 @@ from langchain_core.messages import AIMessage, ToolMessage
 from mirograph import ResearchContext
 from mirograph.branching import fork_at
 from mirograph.checkpoints import open_checkpointer
-from tests.cli.conftest import REPO, cli_env, mirograph, run_args, thread_values, write_script
+from tests.cli.conftest import (
+    REPO,
+    cli_env,
+    mirograph,
+    run_args,
+    thread_id,
+    thread_values,
+    write_script,
+)
 
 LONG = ("--max-tool-calls", "1000")
 
@@ -150,17 +158,18 @@ def test_fork_at_step_150_continues_differently_and_leaves_the_parent_untouched(
     parent_script = write_script(tmp_path / "parent.json", calls=200)
     db = tmp_path / "db.sqlite"
     assert mirograph(*run_args(db, parent_script, "t", *LONG)).returncode == 0
-    before = rows(db, "t")
-    parent = transcript(db, "t")
+    t = thread_id(db, "t")
+    before = rows(db, t)
+    parent = transcript(db, t)
 
     child_script = tmp_path / "child.json"
     script = json.loads(parent_script.read_text())[:150]
     child_script.write_text(json.dumps([*script, "A different answer."]))
     with open_checkpointer(db) as saver:
-        settings = ResearchContext.from_dict(saver.get_thread("t").settings)
+        settings = ResearchContext.from_dict(saver.get_thread(t).settings)
         fork_at(
             saver,
-            "t",
+            t,
             settings.replace(model=f"scripted:{child_script}"),
             step=150,
             new_thread_id="t-150",
@@ -169,7 +178,7 @@ def test_fork_at_step_150_continues_differently_and_leaves_the_parent_untouched(
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["answer"] == "A different answer."
 
-    assert rows(db, "t") == before
+    assert rows(db, t) == before
     child = transcript(db, "t-150")
     first_150 = 1 + 2 * 150  # the question, then 150 (AI call, tool result) pairs
     assert child[:first_150] == parent[:first_150]
@@ -198,10 +207,9 @@ def test_fork_via_cli_records_the_parent_and_adds_the_note(tmp_path):
     assert fork.returncode == 0, fork.stderr
     assert json.loads(fork.stdout)["fork_step"] == 2
     threads = {
-        r["thread_id"]: r
-        for r in json.loads(mirograph("threads", "--db", str(db), "--json").stdout)
+        r["label"]: r for r in json.loads(mirograph("threads", "--db", str(db), "--json").stdout)
     }
-    assert threads["t2"]["parent_thread_id"] == "t"
+    assert threads["t2"]["parent_thread_id"] == threads["t"]["thread_id"]
     values = thread_values(db, "t2")
     assert values["tool_calls_used"] == 2
     assert values["messages"][-1].content == "Try X."

@@ -15,6 +15,7 @@ import pytest
 from langchain_core.messages import AIMessage, ToolMessage
 
 from mirograph.checkpoints import open_checkpointer
+from mirograph.checkpoints.labels import resolve_thread
 from tests.cli.conftest import cli_env, mirograph, thread_values
 from tests.cli.test_long_runs import LONG, start, wait_for_executions
 from tests.fixtures.tools import PAGE_CHARS, page_for
@@ -67,7 +68,7 @@ def test_a_600_step_thread_on_postgres_killed_twice_resumes_exactly(tmp_path):
         history = mirograph("history", "t", "--db", url, "--json", timeout=300)
         steps = json.loads(history.stdout)
         with open_checkpointer(url) as saver:
-            lineage = saver.history("t")
+            lineage = saver.history(resolve_thread(saver, "t"))
             stored = sum(saver.table_bytes().values())
         assert [s["checkpoint_id"] for s in steps] == [s.checkpoint_id for s in lineage]
         assert {s["tool_calls_used"] for s in steps} >= set(range(1, CALLS + 1))

@@ -15,7 +15,7 @@ from tests.cli.test_long_runs import LONG, start
 def statuses(db: Path) -> dict[str, str]:
     result = mirograph("threads", "--db", str(db), "--json")
     assert result.returncode == 0, result.stderr
-    return {row["thread_id"]: row["status"] for row in json.loads(result.stdout)}
+    return {row["label"] or row["thread_id"]: row["status"] for row in json.loads(result.stdout)}
 
 
 def until_executions(counter: Path, at_least: int, process) -> None:

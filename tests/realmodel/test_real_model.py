@@ -161,7 +161,7 @@ def wait_for_tool_calls(db: Path, thread: str, calls: int, process: subprocess.P
             try:
                 with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
                     row = conn.execute(
-                        "SELECT tool_calls_used FROM threads WHERE thread_id = ?", (thread,)
+                        "SELECT tool_calls_used FROM threads WHERE label = ?", (thread,)
                     ).fetchone()
             except sqlite3.OperationalError:
                 row = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.cli.conftest import mirograph
+from tests.cli.conftest import mirograph, thread_id
 
 EXIT_PAUSED = 3
 
@@ -41,7 +41,8 @@ def test_answer_review_is_answered_with_resume_flags(tmp_path: Path):
     approve = mirograph("resume", "t1", "--db", str(db), "--approve", "--json")
     assert approve.returncode == 0, approve.stderr
     assert json.loads(approve.stdout) == {
-        "thread_id": "t1",
+        "thread_id": thread_id(db, "t1"),
+        "label": "t1",
         "status": "done",
         "answer": "It is 8.",
         "tool_calls_used": 0,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import mirograph
+from tests.cli.conftest import mirograph, thread_id
 
 REPORT = """\
 # Notes
@@ -86,10 +86,11 @@ def test_show_json_has_answer_report_sources_status_and_tool_calls(finished):
 def test_show_md_prints_the_report_then_every_retrieved_source(finished):
     db, _ = finished
     result = mirograph("show", "t1", "--db", str(db), "--format", "md")
+    t1 = thread_id(db, "t1")
     assert result.stdout == (
         EXPECTED_REPORT
         + "\n## All retrieved sources\n\n- [1] Notes on math — <corpus://notes/math.md>\n\n"
-        "_thread t1 · done · verified · 1 tool call_\n"
+        f"_thread t1 ({t1}) · done · verified · 1 tool call_\n"
     )
 
 
