@@ -32,6 +32,11 @@ class ThreadInfo:
     label: str | None = None
     """The readable name given with `run --thread NAME` (the id is then a UUID)."""
 
+    @property
+    def name(self) -> str:
+        """What a person calls the thread: its label, else its id."""
+        return self.label or self.thread_id
+
 
 @dataclass(frozen=True)
 class StepInfo:

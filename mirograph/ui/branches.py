@@ -15,7 +15,7 @@ COMPARE_ROWS = 40
 def tree_page(data: UiData, thread_id: str) -> dict[str, Any]:
     """Every thread of the family, depth-first, with what each fork changed."""
     current = thread_or_404(data, thread_id)
-    family = data.family(thread_id)
+    family = data.family(current.thread_id)
     by_id = {t.thread_id: t for t in family}
     depth: dict[str, int] = {}
     for info in family:  # parents come before children in `family`
@@ -38,6 +38,9 @@ def tree_page(data: UiData, thread_id: str) -> dict[str, Any]:
         rows.append(
             {
                 "info": info,
+                "parent": by_id[parent].name
+                if (parent := info.parent_thread_id) in by_id
+                else parent,
                 "status": row.status if row else "",
                 "depth": depth.get(info.thread_id, 0),
                 "budget": settings.max_tool_calls,

@@ -45,6 +45,10 @@ class ThreadRow:
     def thread_id(self) -> str:
         return self.info.thread_id
 
+    @property
+    def name(self) -> str:
+        return self.info.name
+
 
 def open_saver(db: str | Path) -> SaverCore:
     """A saver over `db` that cannot write: SQLite's `mode=ro`, or a PostgreSQL session
@@ -113,12 +117,21 @@ class UiData:
             row = ThreadRow(info, statuses[info.thread_id], tokens, cost)
             if status and row.status != status:
                 continue
-            if query and query.lower() not in f"{info.thread_id} {info.question or ''}".lower():
+            text = f"{info.thread_id} {info.label or ''} {info.question or ''}"
+            if query and query.lower() not in text.lower():
                 continue
             rows.append(row)
         return rows
 
-    def thread(self, thread_id: str) -> ThreadRow | None:
+    def thread(self, given: str) -> ThreadRow | None:
+        """The thread `given` names (its id, label or a unique id prefix), or None."""
+        from mirograph.checkpoints.labels import resolve_thread
+        from mirograph.errors import MirographError
+
+        try:
+            thread_id = resolve_thread(self.saver, given)
+        except MirographError:
+            return None
         info = self.saver.get_thread(thread_id)
         if info is None:
             return None

@@ -49,6 +49,7 @@ def thread_page(
 ) -> dict:
     """A page of the timeline (newest page by default; only `tool`'s steps if given)."""
     row = thread_or_404(data, thread_id)
+    thread_id = row.thread_id  # the id, whether the URL named it by label, id or prefix
     lineage = data.lineage(row.info)
     key = (thread_id, row.info.head_checkpoint_id or "")
     target = None
@@ -152,6 +153,7 @@ def pending_reviews(data: UiData, info: ThreadInfo) -> list[str]:
 def view_page(data: UiData, thread_id: str, checkpoint: str | None, call: int | None) -> dict:
     """The exact context view the planner was given at one checkpoint."""
     row = thread_or_404(data, thread_id)
+    thread_id = row.thread_id
     lineage = data.lineage(row.info)
     if call is not None:
         index = timeline.tool_call_index(lineage, call)
@@ -187,7 +189,7 @@ def _day(stamp: str | None) -> date | None:
 def context_plot(data: UiData, thread_id: str) -> str:
     """The view's size after each tool round against the whole transcript's, with folds."""
     row = thread_or_404(data, thread_id)
-    key = ("plot", thread_id, row.info.head_checkpoint_id or "")
+    key = ("plot", row.thread_id, row.info.head_checkpoint_id or "")
     return data.cached(key, lambda: _context_plot(data, row))
 
 

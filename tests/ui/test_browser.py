@@ -44,12 +44,14 @@ def expected_view(db: Path, tmp_path: Path, thread: str, call: int) -> list[tupl
     from mirograph import build_research_graph
     from mirograph.branching import checkpoint_for_step
     from mirograph.checkpoints import open_checkpointer
+    from mirograph.checkpoints.labels import resolve_thread
     from mirograph.context import ResearchContext
     from mirograph.memory import context_view
 
     copy = tmp_path / "copy.sqlite"
     shutil.copy(db, copy)
     with open_checkpointer(copy) as saver:
+        thread = resolve_thread(saver, thread)  # `long` is the thread's label
         checkpoint = checkpoint_for_step(saver, thread, call)
         settings = ResearchContext.from_dict(saver.get_thread(thread).settings)
         config = {"configurable": {"thread_id": thread, "checkpoint_id": checkpoint}}
@@ -183,7 +185,9 @@ def has_steps(db: Path, thread: str, n: int) -> bool:
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
         try:
             row = conn.execute(
-                "SELECT count(*) FROM checkpoints WHERE thread_id = ?", (thread,)
+                "SELECT count(*) FROM checkpoints c JOIN threads t USING (thread_id) "
+                "WHERE t.label = ?",
+                (thread,),
             ).fetchone()
         except sqlite3.OperationalError:
             return False
