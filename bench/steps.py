@@ -1,8 +1,11 @@
 """Cost per tool round up to 6,000 calls: mirograph against a plain LangGraph ReAct loop.
 
 A scripted instant model calls an instant tool N times, then answers. The time between
-two model calls is one tool round of pure framework work, measured as process CPU time
-(the machine is shared: wall time would measure the neighbours). Side by side, in one run:
+two model calls (from one call's reply to the next call's start) is one tool round of pure
+framework work, measured as process CPU time (the machine is shared: wall time would
+measure the neighbours). The model calls themselves are timed apart (`model ms`): LangChain's
+`BaseChatModel.invoke` walks its whole input several times, so their cost follows the size
+of the view, not the framework. Side by side, in one run:
 
 - `langgraph`: the loop a user writes by hand — a model node, `ToolNode`, `add_messages`
   (`MessagesState`), `tools_condition`; with the stock `SqliteSaver` only for small N
@@ -21,7 +24,6 @@ times `mirograph history` (every step) and `mirograph show` as a user meets them
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import os
 import random
@@ -37,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 ALPHABET = string.ascii_letters + string.digits + " .,;:-"
-RUN_KEYS = ("r51_100", "last50", "total", "cpu", "rss_mb", "db_mb", "content_mb")
+RUN_KEYS = ("r51_100", "last50", "model_last50", "total", "cpu", "rss_mb", "db_mb", "content_mb")
 
 
 def payloads(count: int, chars: int, seed: int = 14) -> list[str]:
@@ -47,21 +49,42 @@ def payloads(count: int, chars: int, seed: int = 14) -> list[str]:
 
 
 class Script:
-    """The scripted model's policy: N tool calls, then an answer; stamps every call."""
+    """The scripted model's policy: N tool calls, then an answer; the model stamps the
+    start and the end of every call (`timed_model`)."""
 
     def __init__(self, calls: int) -> None:
         self.calls, self.made = calls, 0
-        self.stamps: list[float] = []
+        self.starts: list[float] = []
+        self.ends: list[float] = []
 
     def __call__(self, messages: list[Any]) -> object:
-        self.stamps.append(time.process_time())
         if self.made >= self.calls:
             return "Done."
         self.made += 1
         return {"tool_calls": [{"name": "fetch", "args": {"n": self.made}}]}
 
     def rounds(self) -> list[float]:
-        return [b - a for a, b in itertools.pairwise(self.stamps)]
+        """Framework time of each tool round: a reply to the next model call."""
+        return [start - end for end, start in zip(self.ends, self.starts[1:], strict=False)]
+
+    def model_calls(self) -> list[float]:
+        """Time inside each model call (LangChain's handling of its input included)."""
+        return [end - start for start, end in zip(self.starts, self.ends, strict=False)]
+
+
+def timed_model(script: Script) -> Any:
+    """A `ScriptedChatModel` following `script` that stamps each call's start and end."""
+    from mirograph import ScriptedChatModel
+
+    class TimedChatModel(ScriptedChatModel):
+        def invoke(self, input: Any, config: Any = None, **kwargs: Any) -> Any:
+            script.starts.append(time.process_time())
+            try:
+                return super().invoke(input, config, **kwargs)
+            finally:
+                script.ends.append(time.process_time())
+
+    return TimedChatModel(policy=script)
 
 
 def plain_graph(model: Any, tools: list[Any], checkpointer: Any) -> Any:
@@ -87,7 +110,7 @@ def one_run(loop: str, saver: str, calls: int, chars: int, db: Path) -> dict[str
     """Run one configuration in this process; return its measurements."""
     from langchain_core.tools import tool
 
-    from mirograph import ResearchContext, ScriptedChatModel, build_research_graph
+    from mirograph import ResearchContext, build_research_graph
 
     pages = payloads(calls, chars)
 
@@ -97,7 +120,7 @@ def one_run(loop: str, saver: str, calls: int, chars: int, db: Path) -> dict[str
         return pages[(n - 1) % len(pages)]
 
     script = Script(calls)
-    model = ScriptedChatModel(policy=script)
+    model = timed_model(script)
     config: dict[str, Any] = {"configurable": {"thread_id": "t"}, "recursion_limit": 4 * calls + 20}
     options: dict[str, Any] = {"durability": "sync"} if saver != "none" else {}
     started = time.perf_counter()
@@ -112,11 +135,12 @@ def one_run(loop: str, saver: str, calls: int, chars: int, db: Path) -> dict[str
             )
             graph.invoke({"question": "q"}, config, context=settings, **options)
         total = time.perf_counter() - started
-        cpu = time.process_time() - script.stamps[0]
-    rounds = script.rounds()
+        cpu = time.process_time() - script.starts[0]
+    rounds, model_calls = script.rounds(), script.model_calls()
     return {
         "r51_100": statistics.mean(rounds[50:100]) * 1000,
         "last50": statistics.mean(rounds[-50:]) * 1000,
+        "model_last50": statistics.mean(model_calls[-51:-1]) * 1000,
         "total": total,
         "cpu": cpu,
         "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -221,7 +245,8 @@ def main() -> None:
     specs = [tuple(int(x) for x in part.split(":")) for part in args.runs.split(",")]
     header = (
         f"{'calls':>5} | {'chars':>5} | {'loop':<9} | {'saver':<9} | {'ms 51-100':>9} | "
-        f"{'ms last50':>9} | {'growth':>6} | {'vs loop':>7} | {'wall s':>7} | {'cpu s':>6} | "
+        f"{'ms last50':>9} | {'growth':>6} | {'vs loop':>7} | {'model ms':>8} | {'wall s':>7} | "
+        f"{'cpu s':>6} | "
         f"{'RSS MB':>6} | {'DB MB':>6} | {'DB/content':>10}"
     )
     print(header)
@@ -247,8 +272,8 @@ def main() -> None:
                 print(
                     f"{calls:>5} | {chars:>5} | {loop:<9} | {saver:<9} | {r['r51_100']:>9.2f} | "
                     f"{r['last50']:>9.2f} | {r['last50'] / r['r51_100']:>5.2f}× | {vs:>6.2f}× | "
-                    f"{r['total']:>7.1f} | {r['cpu']:>6.1f} | {r['rss_mb']:>6.0f} | {db_mb} | "
-                    f"{ratio}",
+                    f"{r['model_last50']:>8.2f} | {r['total']:>7.1f} | {r['cpu']:>6.1f} | "
+                    f"{r['rss_mb']:>6.0f} | {db_mb} | {ratio}",
                     flush=True,
                 )
         for calls in sorted(saved)[-2:]:

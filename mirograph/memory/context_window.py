@@ -48,6 +48,7 @@ __all__ = [
     "system_prompt",
     "task_message",
     "truncate_result",
+    "view_tokens",
     "view_with_tokens",
 ]
 
@@ -116,29 +117,50 @@ def view_with_tokens(
 ) -> tuple[list[BaseMessage], int]:
     """The context view and its offline estimate (`estimate_tokens(view)`), together."""
     messages: Sequence[AnyMessage] = state.get("messages", [])
-    task: list[BaseMessage] = [messages[0]] if messages else [task_message(state)]
-    view: list[BaseMessage] = [SystemMessage(content=system_prompt(settings, today)), *task]
-    summary = state.get("summary", "")
-    if summary:
-        view.append(HumanMessage(content=f"{SUMMARY_HEADER}\n\n{summary}"))
+    view = _head(state, settings, today)
     tokens = estimate_tokens(view)
     if len(messages) > 1:
         start = summary_start(messages, state.get("summary_upto", 0))
         tail, tail_tokens = index_for(messages).window(
             start, settings.keep_tool_results, settings.max_ai_turn_chars
         )
-        view.extend(tail)
-        tokens += tail_tokens
+        tail[0:0] = view  # moves the tail's entries up in C, without touching the messages
+        return tail, tokens + tail_tokens
     return view, tokens
+
+
+def view_tokens(state: ResearchState, settings: ResearchContext) -> int:
+    """`estimate_tokens(context_view(state, settings))`, without building the view."""
+    messages: Sequence[AnyMessage] = state.get("messages", [])
+    tokens = estimate_tokens(_head(state, settings, None))
+    if len(messages) > 1:
+        start = summary_start(messages, state.get("summary_upto", 0))
+        index = index_for(messages)
+        tokens += index.window_tokens(start, settings.keep_tool_results, settings.max_ai_turn_chars)
+    return tokens
+
+
+def _head(
+    state: ResearchState, settings: ResearchContext, today: _dt.date | None
+) -> list[BaseMessage]:
+    """System prompt, task and running summary: what every view starts with."""
+    messages: Sequence[AnyMessage] = state.get("messages", [])
+    task: list[BaseMessage] = [messages[0]] if messages else [task_message(state)]
+    view: list[BaseMessage] = [SystemMessage(content=system_prompt(settings, today)), *task]
+    summary = state.get("summary", "")
+    if summary:
+        view.append(HumanMessage(content=f"{SUMMARY_HEADER}\n\n{summary}"))
+    return view
 
 
 def count_view_tokens(
     state: ResearchState, settings: ResearchContext, counter: TokenCounter | None
 ) -> int:
     """Tokens of the context view: `counter(view)` with an exact counter, else the estimate
-    carried forward by the transcript index."""
-    view, tokens = view_with_tokens(state, settings)
-    return counter(view) if counter is not None else tokens
+    carried forward by the transcript index (no view is built)."""
+    if counter is None:
+        return view_tokens(state, settings)
+    return counter(view_with_tokens(state, settings)[0])
 
 
 def stub_old_results(messages: Sequence[AnyMessage], keep: int) -> list[AnyMessage]:

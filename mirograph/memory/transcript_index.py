@@ -18,8 +18,12 @@ An index serves one transcript as it grows. `index_for(messages)` finds the inde
 messages are a prefix of `messages` (compared by identity, at C speed) and extends it
 with the new messages, or builds a new one — after a resume, a fork, or any list that is
 not an extension (a removed or replaced message). So the results are exactly those of the
-pure functions over the same list; messages must not be mutated in place (LangGraph state
-never is). A few recent indexes are kept; each holds its transcript's messages.
+pure functions over the same list; messages, and the lists holding them, must not be
+mutated in place (LangGraph state never is: its reducers return new lists). The list the
+index last read is remembered, so the several calls of one round on the same list skip
+even the prefix check, and no call copies the transcript: at step 6,000 a copy of its
+12,000 entries costs more than the rest of the round. A few recent indexes are kept; each
+holds its transcript's messages.
 """
 
 from __future__ import annotations
@@ -67,6 +71,12 @@ def _stub_of(message: ToolMessage) -> ToolMessage:
     return stub(message.tool_call_id, message.name, message.id, message.status)
 
 
+def _uncached_stub(message: ToolMessage) -> ToolMessage:
+    """The stub of a `MISSING` stand-in: replaced when the result arrives, so not kept in
+    the stub cache (where it would outlive its slot)."""
+    return stub.__wrapped__(message.tool_call_id, message.name, message.id, message.status)
+
+
 def _tokens(message: AnyMessage) -> int:
     return estimate_tokens([message])
 
@@ -104,6 +114,17 @@ class TranscriptIndex:
         self._ai_len: list[int] = []  # their text lengths
         self._long: dict[int, tuple[int, list[int]]] = {}  # limit -> (scanned, AI turns past it)
         self._short: dict[tuple[int, int], tuple[AnyMessage, int]] = {}  # shortened, token delta
+        self._source: list[AnyMessage] | None = None  # the list last read, its length and end
+        self._source_len = 0
+        self._source_last: AnyMessage | None = None
+
+    def reads(self, messages: list[AnyMessage]) -> bool:
+        """Whether `messages` is the very list this index last read, seemingly unchanged."""
+        return (
+            messages is self._source
+            and len(messages) == self._source_len
+            and (not messages or messages[-1] is self._source_last)
+        )
 
     @property
     def ids(self) -> ThreadIds:
@@ -112,6 +133,9 @@ class TranscriptIndex:
 
     def extend(self, messages: Sequence[AnyMessage]) -> None:
         """Read the messages past those already read."""
+        if isinstance(messages, list):
+            self._source, self._source_len = messages, len(messages)
+            self._source_last = messages[-1] if messages else None
         for message in messages[len(self.messages) :]:
             index = len(self.messages)
             self.messages.append(message)
@@ -149,7 +173,7 @@ class TranscriptIndex:
             missing = ToolMessage(
                 content=MISSING, tool_call_id=call_id, name=names.get(call_id), status="error"
             )
-            self._append(missing, _stub_of(missing))
+            self._append(missing, _uncached_stub(missing))
         self._slots[index] = slots
         for call in message.tool_calls:
             key = call_key(call["name"], call["args"])
@@ -186,24 +210,37 @@ class TranscriptIndex:
     def window(self, start: int, keep: int, limit: int = -1) -> tuple[list[AnyMessage], int]:
         """`shorten_old_turns(stub_old_results(paired(messages[start:]), keep), keep, limit)`
         and its offline estimate."""
+        begin, split = self._bounds(start, keep)
+        view = self.stubbed[begin:split]  # the one copy of the transcript a view costs
+        view += self.paired[split:]
+        return view, self._estimate(begin, split) + self._shorten(view, begin, keep, limit)
+
+    def window_tokens(self, start: int, keep: int, limit: int = -1) -> int:
+        """The estimate of `window(start, keep, limit)`, without building the window."""
+        begin, split = self._bounds(start, keep)
+        return self._estimate(begin, split) + self._shorten(None, begin, keep, limit)
+
+    def _bounds(self, start: int, keep: int) -> tuple[int, int]:
+        """Where the window of `messages[start:]` begins in `paired`, and where its results
+        shown in full begin."""
         k = bisect_left(self._turn_index, start)
         begin = self._turn_pos[k] if k < len(self._turn_pos) else len(self.paired)
         tools = len(self._tool_pos) - bisect_left(self._tool_pos, begin)
         if keep < 0 or keep >= tools:
-            split = begin  # every result in the window shown in full
-        elif keep == 0:
-            split = len(self.paired)
-        else:
-            split = self._tool_pos[-keep]  # the first of the `keep` results shown in full
-        self._sums()
-        view = self.stubbed[begin:split] + self.paired[split:]
-        tokens = self._sum_stub[split] - self._sum_stub[begin]
-        tokens += self._sum_full[-1] - self._sum_full[split]
-        return view, tokens + self._shorten(view, begin, keep, limit)
+            return begin, begin  # every result in the window shown in full
+        if keep == 0:
+            return begin, len(self.paired)
+        return begin, self._tool_pos[-keep]  # the first of the `keep` results shown in full
 
-    def _shorten(self, view: list[AnyMessage], begin: int, keep: int, limit: int) -> int:
-        """Shorten, in `view` (from `begin` of `paired`), the AI turns older than the `keep`
-        most recent (the last one always stays) past `limit`; the change of the estimate."""
+    def _estimate(self, begin: int, split: int) -> int:
+        self._sums()
+        tokens = self._sum_stub[split] - self._sum_stub[begin]
+        return tokens + self._sum_full[-1] - self._sum_full[split]
+
+    def _shorten(self, view: list[AnyMessage] | None, begin: int, keep: int, limit: int) -> int:
+        """Shorten, in `view` (from `begin` of `paired`; None: no view), the AI turns older
+        than the `keep` most recent (the last one always stays) past `limit`; the change of
+        the estimate."""
         if keep < 0 or limit < 0:
             return 0
         first = bisect_left(self._ai_pos, begin)
@@ -218,7 +255,8 @@ class TranscriptIndex:
                 short = shorten_turn(self.paired[position], limit)
                 self._short[position, limit] = (short, _tokens(short) - self._tok_full[position])
             short, change = self._short[position, limit]
-            view[position - begin] = short
+            if view is not None:
+                view[position - begin] = short
             delta += change
         return delta
 
@@ -236,10 +274,15 @@ _lock = threading.Lock()
 
 def index_for(messages: Sequence[AnyMessage]) -> TranscriptIndex:
     """The index of `messages`: a kept one extended by the new messages, or a new one."""
-    messages = list(messages)
+    if not isinstance(messages, list):
+        messages = list(messages)
     key = id(messages[0]) if messages else 0
     with _lock:
         candidates = _indexes.get(key, [])
+        found = next((ix for ix in candidates if ix.reads(messages)), None)
+        if found is not None:
+            _indexes.move_to_end(key)
+            return found
         found = next((ix for ix in candidates if _extends(messages, ix.messages)), None)
         if found is None:
             found = TranscriptIndex()

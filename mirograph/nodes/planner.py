@@ -78,7 +78,10 @@ def planner(
     """Ask the model for the next step and route to tools, verification or "answer now"."""
     settings = runtime.context
     turn = _Turn.of(state)
-    thread = [*state.get("messages", []), *turn.new]
+    messages = state.get("messages", [])
+    # The transcript itself when nothing joins it (the common case): a copy of a 12,000-message
+    # transcript costs more than the rest of the round.
+    thread = [*messages, *turn.new] if turn.new else messages
     view = context_view({**state, "messages": thread}, settings)
     tools = resources.tools_for(settings)
     model = resources.chat_model(settings, "planner")
@@ -110,8 +113,8 @@ def planner(
         ]
         return _answer_now(turn, [*turn.new, response, *skipped], reason, "budget spent")
     fits = max(0, settings.max_tool_calls - used)
-    seen = repeated_calls(state.get("messages", []))
-    pages = _page_cache(state.get("messages", []), calls)
+    seen = repeated_calls(messages)
+    pages = _page_cache(messages, calls)
     # Call numbers count the whole thread (sources and history cite them); budgets, the run.
     tasks = [_task(call, total + n + 1, seen, pages=pages) for n, call in enumerate(calls[:fits])]
     # Calls past the budget still need a result, in call order: the executor returns it.
