@@ -12,6 +12,7 @@ from mirograph.memory.context_window import (
     SUMMARY_HEADER,
     stub_old_results,
     summary_start,
+    view_tokens,
     view_with_tokens,
 )
 from mirograph.memory.tokens import estimate_tokens
@@ -107,3 +108,22 @@ def test_an_extended_list_reuses_the_index_and_a_changed_one_gets_a_new_one() ->
     assert other is not first
     assert other.repeats == previous_calls(edited)
     assert repeated_calls(messages[:3]) == previous_calls(messages[:3])
+
+
+def test_the_estimate_without_a_view_equals_the_estimate_of_the_view() -> None:
+    messages = random_transcript(random.Random(11), 60)
+    for upto, keep, limit in ((0, 3, -1), (9, 0, 5), (30, -1, 3), (0, 5, 4)):
+        state = {"question": "q", "messages": messages, "summary": "s", "summary_upto": upto}
+        settings = ResearchContext(keep_tool_results=keep, max_ai_turn_chars=limit)
+        assert view_tokens(state, settings) == estimate_tokens(view_with_tokens(state, settings)[0])
+
+
+def test_the_same_list_read_again_after_growing_in_place_gives_the_longer_view() -> None:
+    messages = random_transcript(random.Random(5), 20)
+    held = messages[:10]
+    first = index_for(held)
+    assert index_for(held) is first
+    held.extend(messages[10:])
+    assert index_for(held).steps == call_steps(messages)
+    held[-1] = AIMessage(content="replaced", id="replaced")
+    assert index_for(held).ids == thread_ids(held)
