@@ -121,3 +121,20 @@ def test_the_threads_table_shows_the_label(db, capsys):
     assert [c.strip() for c in header.strip("┃ ").split("┃")][:2] == ["thread", "label"]
     labels = [r.split("│")[2].strip() for r in rows if r.split("│")[2].strip()]
     assert labels == ["first"]
+
+
+def test_a_python_thread_labelled_as_the_readme_says_is_found_by_the_cli(tmp_path, capsys):
+    from mirograph import ResearchContext, ScriptedChatModel, build_research_graph, run_thread
+    from mirograph.checkpoints import open_checkpointer
+    from mirograph.checkpoints.labels import resolve_thread
+
+    db, thread = tmp_path / "runs.sqlite", str(uuid.uuid4())
+    with open_checkpointer(db) as saver:
+        graph = build_research_graph(model=ScriptedChatModel(responses=["42."]), checkpointer=saver)
+        saver.stage_thread_label(thread, "t1")
+        run_thread(graph, thread_id=thread, question="Q?", settings=ResearchContext(verify="off"))
+        assert resolve_thread(saver, "t1") == thread
+
+    code, out, err = cli(capsys, "show", "t1", "--db", str(db), "--format", "json")
+    assert code == 0, err
+    assert (json.loads(out)["thread_id"], json.loads(out)["answer"]) == (thread, "42.")
