@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from langchain_core.messages import AIMessage, AnyMessage, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.prompt_values import ChatPromptValue
 from langchain_core.runnables import Runnable
 from langgraph.runtime import Runtime
 from langgraph.types import Command, Send
@@ -134,8 +135,11 @@ def ask(model: Runnable, view: list[BaseMessage], thread: list[AnyMessage]) -> A
     An empty reply (no text, no call) is a glitch of the model or server, not an answer:
     it is asked again with the same view, and never enters the transcript.
     """
+    # The view as a prompt value a chat model takes as it is: given a list, LangChain
+    # converts and validates every message of it again, on each call.
+    prompt = ChatPromptValue.model_construct(messages=view)
     for attempt in range(1, MAX_EMPTY_REPLIES + 1):
-        reply = model.invoke(view)
+        reply = model.invoke(prompt)
         assert isinstance(reply, AIMessage), f"planner model returned {type(reply).__name__}"
         if not is_empty_reply(reply):
             if attempt > 1:
