@@ -95,9 +95,10 @@ class TranscriptIndex:
         self._turn_index: list[int] = []  # transcript index of each non-tool message
         self._turn_pos: list[int] = []  # its position in `paired`
         self._tool_pos: list[int] = []  # positions of result slots in `paired`, ascending
-        self._waiting: dict[str, list[int]] = {}
-        self._answered: dict[int, dict[str, ToolMessage]] = {}
-        self._slots: dict[int, dict[str, list[int]]] = {}
+        # Only what is still waiting is kept: a round adds nothing once its results are in.
+        self._waiting: dict[str, list[int]] = {}  # call id -> AI turns still waiting for it
+        self._slots: dict[int, dict[str, list[int]]] = {}  # AI turn -> its unanswered slots
+        self._skip: dict[tuple[int, str], int] = {}  # results a duplicated call id still eats
         self.steps: dict[str, int] = {}
         """Tool call id -> 1-based call number (`transcript.call_steps`)."""
         self.repeats: dict[str, int] = {}
@@ -174,28 +175,40 @@ class TranscriptIndex:
                 content=MISSING, tool_call_id=call_id, name=names.get(call_id), status="error"
             )
             self._append(missing, _uncached_stub(missing))
-        self._slots[index] = slots
+        if slots:
+            self._slots[index] = slots
         for call in message.tool_calls:
             key = call_key(call["name"], call["args"])
             self._order += 1
-            self._calls_by_id.setdefault(call["id"], []).append((self._order, key))
             if call["id"] in self._ok:
                 self._repeat(key, self._order, call["id"])
+            else:
+                self._calls_by_id.setdefault(call["id"], []).append((self._order, key))
 
     def _result(self, message: ToolMessage) -> None:
         call_id = message.tool_call_id
         if message.status != "error" and call_id not in self._ok:
             self._ok.add(call_id)
-            for order, key in self._calls_by_id.get(call_id, []):
+            for order, key in self._calls_by_id.pop(call_id, []):
                 self._repeat(key, order, call_id)
-        if not self._waiting.get(call_id):
+        waiting = self._waiting.get(call_id)
+        if not waiting:
             return  # no call waits for it: left out of the view
-        owner = self._waiting[call_id].pop()
-        answered = self._answered.setdefault(owner, {})
-        if call_id in answered:
+        owner = waiting.pop()  # the nearest earlier call with this id
+        if not waiting:
+            del self._waiting[call_id]
+        if (owner, call_id) in self._skip:  # that turn's call was answered: first result wins
+            self._skip[owner, call_id] -= 1
+            if not self._skip[owner, call_id]:
+                del self._skip[owner, call_id]
             return
-        answered[call_id] = message
-        for position in self._slots[owner][call_id]:
+        slots = self._slots[owner]
+        positions = slots.pop(call_id)
+        if not slots:
+            del self._slots[owner]
+        if len(positions) > 1:  # the id is repeated in the turn: its later results are eaten
+            self._skip[owner, call_id] = len(positions) - 1
+        for position in positions:
             self.paired[position] = message
             self.stubbed[position] = _stub_of(message)
             self._tok_full[position] = _tokens(message)
