@@ -68,6 +68,7 @@ from mirograph.checkpoints._records import (
 from mirograph.checkpoints._schema import create_schema, has_column
 from mirograph.checkpoints._sql import upsert
 from mirograph.checkpoints._tuples import TupleRow, load_tuples
+from mirograph.errors import InputError
 
 _CHECKPOINT_ROW = "thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, checkpoint"
 _INSERT_CHECKPOINT = upsert(
@@ -122,6 +123,16 @@ def seed_keys(values: Mapping[str, Any], metadata: Mapping[str, Any]) -> str | N
     if not seeds and not counters:
         return None
     return json.dumps(sorted(seeds), separators=(",", ":"))
+
+
+def _refuse_taken_label(cur: Any, label: str, thread_id: str) -> None:
+    """One sentence, in the write's transaction, for a label another thread took meanwhile
+    (two runs started with one `--thread NAME`); the unique index backs it up."""
+    taken = cur.execute(
+        "SELECT thread_id FROM threads WHERE label = ? AND thread_id <> ?", (label, thread_id)
+    ).fetchone()
+    if taken is not None:
+        raise InputError(f"thread {label} exists (it is {taken[0]}): give this one another name")
 
 
 class SaverCore(AsyncFromSync, BaseCheckpointSaver[Any]):
@@ -180,6 +191,9 @@ class SaverCore(AsyncFromSync, BaseCheckpointSaver[Any]):
         """Store what was staged for the thread (settings, label); return the staged keys."""
         staged = self._staged_settings()
         keys = {thread_id: "settings", f"label:{thread_id}": "label"}
+        label = staged.get(f"label:{thread_id}")
+        if label is not None:
+            _refuse_taken_label(cur, label, thread_id)
         for key in [key for key in keys if key in staged]:
             cur.execute(
                 f"UPDATE threads SET {keys[key]} = ? WHERE thread_id = ?", (staged[key], thread_id)
@@ -189,6 +203,8 @@ class SaverCore(AsyncFromSync, BaseCheckpointSaver[Any]):
     def set_thread_label(self, thread_id: str, label: str | None) -> None:
         """Name an existing thread (`fork --new-thread NAME`); labels are unique."""
         with self._write() as cur:
+            if label is not None:
+                _refuse_taken_label(cur, label, thread_id)
             cur.execute("UPDATE threads SET label = ? WHERE thread_id = ?", (label, thread_id))
 
     def _staged_settings(self) -> dict[str, str]:

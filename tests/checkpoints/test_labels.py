@@ -57,12 +57,29 @@ def test_a_thread_is_found_by_id_label_or_unique_prefix(saver):
 
 
 def test_two_threads_cannot_share_a_label(saver):
-    run_labelled(saver, "first")
+    first = run_labelled(saver, "first")
     other = run_labelled(saver, "second")
 
-    with pytest.raises((sqlite3.IntegrityError, psycopg.errors.UniqueViolation)):
+    with pytest.raises(InputError, match=f"thread first exists \\(it is {first}\\)"):
         saver.set_thread_label(other, "first")
     assert saver.get_thread(other).label == "second"
+    with pytest.raises((sqlite3.IntegrityError, psycopg.errors.UniqueViolation)):
+        execute_update(saver, "UPDATE threads SET label = 'first' WHERE thread_id = ?", other)
+
+
+def execute_update(saver, sql: str, *params) -> None:
+    with saver._write() as cur:  # past the saver's check: the unique index still refuses
+        cur.execute(sql, params)
+
+
+def test_a_run_that_finds_its_label_taken_meanwhile_stores_nothing(saver):
+    first = run_labelled(saver, "first")
+    late = str(uuid.uuid4())
+
+    with pytest.raises(InputError, match=f"thread first exists \\(it is {first}\\)"):
+        run_labelled(saver, "first", late)  # as two `run --thread first` started together
+    assert saver.get_thread(late) is None
+    assert saver.latest_checkpoint_id(late) is None
 
 
 def test_a_readable_name_becomes_the_label_of_a_new_uuid_and_a_uuid_stays_the_id():
