@@ -257,7 +257,7 @@ def fork(
             note=note,
             label=label,
         )
-        info = saver.get_thread(child)
+        info, parent = saver.get_thread(child), saver.get_thread(thread)
     data = {
         "thread_id": child,
         "label": label,
@@ -269,7 +269,8 @@ def fork(
         display.print_json(data)
     else:
         display.out.print(
-            f"forked {thread} into {display.thread_name(child, label)} — continue with: "
+            f"forked {display.thread_name(thread, parent.label if parent else None)} into "
+            f"{display.thread_name(child, label)} — continue with: "
             f"{resume_command(label or child, db)}",
             highlight=False,
         )

@@ -78,7 +78,8 @@ def test_a_fork_is_named_by_its_new_thread_label(db, capsys):
     branch = threads(capsys, db)["first-b"]
 
     assert code == 0, err
-    assert out.startswith(f"forked {threads(capsys, db)['first']} into first-b ({branch})")
+    first = threads(capsys, db)["first"]
+    assert out.startswith(f"forked first ({first}) into first-b ({branch})")
     assert out.rstrip().endswith(f"continue with: mirograph resume first-b --db {db}")
     code, out, err = cli(capsys, "resume", "first-b", "--db", str(db), "--json")
     assert (code, json.loads(out)["status"]) == (0, "done"), err
@@ -138,3 +139,23 @@ def test_a_python_thread_labelled_as_the_readme_says_is_found_by_the_cli(tmp_pat
     code, out, err = cli(capsys, "show", "t1", "--db", str(db), "--format", "json")
     assert code == 0, err
     assert (json.loads(out)["thread_id"], json.loads(out)["answer"]) == (thread, "42.")
+
+
+def test_studio_refuses_a_thread_from_before_uuid_ids_with_the_fork_that_gives_one(
+    tmp_path, capsys
+):
+    from mirograph.checkpoints import open_checkpointer
+
+    db = tmp_path / "old.sqlite"
+    with open_checkpointer(db) as saver:
+        saver.set_thread_settings("legacy", {"verify": "off"})
+    code, out, err = cli(
+        capsys, "studio", "legacy", "--server", "http://127.0.0.1:9", "--db", str(db)
+    )
+
+    assert (code, out, err.strip()) == (
+        2,
+        "",
+        "error: thread 'legacy' predates UUID ids, which the server requires: branch it into "
+        "one with `mirograph fork legacy --step N --new-thread NAME`",
+    )
