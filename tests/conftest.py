@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing.process
 import os
 import socket
@@ -124,6 +125,14 @@ INTEGRATION_TESTS = frozenset(
 )
 """Single tests of otherwise fast modules (`path::function`, every parametrization)."""
 SLOW_TIER_MARKS = ("slow",)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Build matplotlib's font cache before any test runs: on a fresh machine its first
+    import runs `fc-list` once, which the fast tier's subprocess guard would pin on
+    whichever unmarked test happens to plot first."""
+    with contextlib.suppress(ImportError):  # the `plot` extra is optional
+        import matplotlib.font_manager  # noqa: F401
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
