@@ -17,7 +17,8 @@ Three tables, each from one run of this script on the machine's PostgreSQL
    per worker, all on PostgreSQL. Ray runs inside `unshare -n` with only loopback up, and
    reaches PostgreSQL through its unix socket.
 
-    python bench/postgres.py [--calls 100,600] [--stock-upto 100] [--skip-eval]
+    python bench/postgres.py [--runs 100:4000,600:4000] [--stock-upto 100] [--skip-eval]
+                              [--tables-only]
 """
 
 from __future__ import annotations
@@ -284,25 +285,28 @@ def main() -> None:
         eval_inside(float(sys.argv[2]))
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--calls", default="100,600")
-    parser.add_argument("--chars", type=int, default=4000)
+    parser.add_argument("--runs", default="100:4000,600:4000", help="CALLS:CHARS,...")
     parser.add_argument("--stock-upto", type=int, default=100)
     parser.add_argument("--threads", type=int, default=64)
     parser.add_argument("--skip-eval", action="store_true")
+    parser.add_argument("--tables-only", action="store_true", help="only table 1")
     parser.add_argument("--delay", type=float, default=0.5, help="seconds per model call (eval)")
     args = parser.parse_args()
 
-    print("## 1. one thread, N tool calls of 4,000 incompressible characters (PostgreSQL)\n")
-    print("| saver | calls | tables MB | tables / content | ms / tool round | history ms | steps |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    for calls in [int(c) for c in args.calls.split(",")]:
+    print("## 1. one thread, N tool calls of CHARS incompressible characters (PostgreSQL)\n")
+    print("| saver | calls | chars | tables MB | tables / content | ms / tool round | history ms "
+          "| steps |")  # fmt: skip
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for calls, chars in [tuple(int(x) for x in run.split(":")) for run in args.runs.split(",")]:
         kinds = ["stock", "mirograph"] if calls <= args.stock_upto else ["mirograph"]
         for kind in kinds:
-            r = long_thread(kind, calls, args.chars)
+            r = long_thread(kind, calls, chars)
             label = "stock PostgresSaver + add_messages" if kind == "stock" else "mirograph"
-            cells = [label, calls, f"{r['mb']:.2f}", f"{r['ratio']:.2f}", f"{r['ms_step']:.1f}",
-                     f"{r['history_ms']:.1f}", r["steps"]]  # fmt: skip
+            cells = [label, calls, chars, f"{r['mb']:.2f}", f"{r['ratio']:.2f}",
+                     f"{r['ms_step']:.1f}", f"{r['history_ms']:.1f}", r["steps"]]  # fmt: skip
             print("| " + " | ".join(str(c) for c in cells) + " |", flush=True)
+    if args.tables_only:
+        return
 
     print(f"\n## 2. {args.threads} threads at once, 10 rounds, 50 ms model latency (async)\n")
     print("| saver | wall s | ideal s | overhead ms / round |")

@@ -10,6 +10,8 @@ from langgraph.checkpoint.serde.base import SerializerProtocol
 
 from mirograph.checkpoints._records import LINEAGE_IDS_SQL
 from mirograph.checkpoints._sql import upsert
+from mirograph.checkpoints._tuples import COUNTERS, full_metadata
+from mirograph.checkpoints._writes import Layout
 
 Cursor = Any
 """A DB-API cursor taking SQLite-style SQL (sqlite3's, or the PostgreSQL adapter's)."""
@@ -17,7 +19,7 @@ Cursor = Any
 _CHECKPOINT_COLUMNS = (
     "checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, checkpoint, metadata, step, "
     "source, run_id, tool_calls_used, status, activity_node, activity_detail, created_at, "
-    "value_keys, next_nodes"
+    "value_keys, next_nodes, counters"
 )
 _WRITE_COLUMNS = "checkpoint_ns, checkpoint_id, task_id, task_path, idx, channel, type, value"
 _THREAD_COPY_COLUMNS = (
@@ -25,20 +27,25 @@ _THREAD_COPY_COLUMNS = (
 )
 
 
-def delete_threads(cur: Cursor, thread_ids: Sequence[str]) -> None:
+_THREAD_WRITES = "DELETE FROM task_writes WHERE ref IN (SELECT ref FROM checkpoints WHERE {})"
+
+
+def delete_threads(cur: Cursor, thread_ids: Sequence[str], layout: Layout) -> None:
     for thread_id in thread_ids:
-        for table in ("checkpoints", "writes", "threads"):
-            cur.execute(f"DELETE FROM {table} WHERE thread_id = ?", (thread_id,))
+        delete_checkpoints(cur, thread_id, layout)
+        cur.execute("DELETE FROM threads WHERE thread_id = ?", (thread_id,))
 
 
-def delete_checkpoints(cur: Cursor, thread_id: str) -> None:
+def delete_checkpoints(cur: Cursor, thread_id: str, layout: Layout) -> None:
     """Remove a thread's checkpoints and writes but keep its row (settings, fork parent)."""
+    cur.execute(_THREAD_WRITES.format("thread_id = ?"), (thread_id,))
+    if layout.legacy:
+        cur.execute("DELETE FROM writes WHERE thread_id = ?", (thread_id,))
     cur.execute("DELETE FROM checkpoints WHERE thread_id = ?", (thread_id,))
-    cur.execute("DELETE FROM writes WHERE thread_id = ?", (thread_id,))
     cur.execute("UPDATE threads SET head_checkpoint_id = NULL WHERE thread_id = ?", (thread_id,))
 
 
-def delete_for_runs(cur: Cursor, run_ids: Sequence[str]) -> None:
+def delete_for_runs(cur: Cursor, run_ids: Sequence[str], layout: Layout) -> None:
     if not run_ids:
         return
     marks = ",".join("?" * len(run_ids))
@@ -47,10 +54,12 @@ def delete_for_runs(cur: Cursor, run_ids: Sequence[str]) -> None:
         f"WHERE run_id IN ({marks})",
         tuple(run_ids),
     ).fetchall()
-    cur.executemany(
-        "DELETE FROM writes WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?",
-        doomed,
-    )
+    if layout.legacy:
+        cur.executemany(
+            "DELETE FROM writes WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?",
+            doomed,
+        )
+    cur.execute(_THREAD_WRITES.format(f"run_id IN ({marks})"), tuple(run_ids))
     cur.execute(f"DELETE FROM checkpoints WHERE run_id IN ({marks})", tuple(run_ids))
     for thread_id in {row[0] for row in doomed}:
         repair_head(cur, thread_id)
@@ -73,19 +82,45 @@ def _copy_all(table: str, columns: str, keys: tuple[str, ...]) -> str:
     return upsert(table, names, keys, select=select)
 
 
-_COPY_CHECKPOINTS = _copy_all(
-    "checkpoints", _CHECKPOINT_COLUMNS, ("thread_id", "checkpoint_ns", "checkpoint_id")
-)
-_COPY_WRITES = _copy_all(
+def _copy_checkpoints(layout: Layout, where: str = "") -> str:
+    """Copy a thread's checkpoint rows (`where` narrows them) under new `ref`s; a row
+    the target has already keeps its `ref` (and so its writes)."""
+    columns = _CHECKPOINT_COLUMNS.split(", ")
+    update = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in _KEYS)
+    return (
+        f"INSERT INTO checkpoints (thread_id, {_CHECKPOINT_COLUMNS}, ref) "
+        f"SELECT ?, {_CHECKPOINT_COLUMNS}, {layout.next_refs} FROM checkpoints "
+        f"WHERE thread_id = ?{where} "
+        f"ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id) DO UPDATE SET {update}"
+    )
+
+
+def _copy_task_writes(where: str = "") -> str:
+    """Copy the writes of a thread's checkpoints to the same checkpoints of the target."""
+    return (
+        "INSERT INTO task_writes (ref, task_id, idx, channel, type, value) "
+        "SELECT n.ref, w.task_id, w.idx, w.channel, w.type, w.value FROM task_writes w "
+        "JOIN checkpoints o ON o.ref = w.ref JOIN checkpoints n ON n.thread_id = ? "
+        "AND n.checkpoint_ns = o.checkpoint_ns AND n.checkpoint_id = o.checkpoint_id "
+        f"WHERE o.thread_id = ?{where} ON CONFLICT (ref, task_id, idx) DO UPDATE SET "
+        "channel = excluded.channel, type = excluded.type, value = excluded.value"
+    )
+
+
+_KEYS = ("thread_id", "checkpoint_ns", "checkpoint_id")
+_COPY_LEGACY_WRITES = _copy_all(
     "writes", _WRITE_COLUMNS, ("thread_id", "checkpoint_ns", "checkpoint_id", "task_id", "idx")
 )
 _COPY_THREAD = _copy_all("threads", _THREAD_COPY_COLUMNS, ("thread_id",))
 
 
-def copy_thread(cur: Cursor, source: str, target: str) -> None:
+def copy_thread(cur: Cursor, source: str, target: str, layout: Layout) -> None:
     """Copy every checkpoint and write, and the thread row with its head and settings."""
-    for sql in (_COPY_CHECKPOINTS, _COPY_WRITES, _COPY_THREAD):
-        cur.execute(sql, (target, source))
+    cur.execute(_copy_checkpoints(layout), (target, source))
+    cur.execute(_copy_task_writes(), (target, source))
+    if layout.legacy:
+        cur.execute(_COPY_LEGACY_WRITES, (target, source))
+    cur.execute(_COPY_THREAD, (target, source))
 
 
 def lineage_ids(cur: Cursor, thread_id: str, ns: str, checkpoint_id: str) -> list[str]:
@@ -109,35 +144,36 @@ def copy_lineage(
     ids: Sequence[str],
     *,
     writes_of: Sequence[str],
+    layout: Layout,
 ) -> None:
     """Copy root-namespace checkpoints `ids`, and the writes stored at `writes_of`."""
     for start in range(0, len(ids), 500):
         part = tuple(ids[start : start + 500])
-        marks = ",".join("?" * len(part))
-        cur.execute(
-            f"INSERT INTO checkpoints (thread_id, {_CHECKPOINT_COLUMNS}) "
-            f"SELECT ?, {_CHECKPOINT_COLUMNS} FROM checkpoints "
-            f"WHERE thread_id = ? AND checkpoint_ns = '' AND checkpoint_id IN ({marks})",
-            (target, source, *part),
-        )
+        where = f" AND checkpoint_ns = '' AND checkpoint_id IN ({','.join('?' * len(part))})"
+        cur.execute(_copy_checkpoints(layout, where), (target, source, *part))
     for start in range(0, len(writes_of), 500):
         part = tuple(writes_of[start : start + 500])
         marks = ",".join("?" * len(part))
-        cur.execute(
-            f"INSERT INTO writes (thread_id, {_WRITE_COLUMNS}) "
-            f"SELECT ?, {_WRITE_COLUMNS} FROM writes "
-            f"WHERE thread_id = ? AND checkpoint_ns = '' AND checkpoint_id IN ({marks})",
-            (target, source, *part),
-        )
+        where = f" AND o.checkpoint_ns = '' AND o.checkpoint_id IN ({marks})"
+        cur.execute(_copy_task_writes(where), (target, source, *part))
+        if layout.legacy:
+            cur.execute(
+                f"INSERT INTO writes (thread_id, {_WRITE_COLUMNS}) "
+                f"SELECT ?, {_WRITE_COLUMNS} FROM writes "
+                f"WHERE thread_id = ? AND checkpoint_ns = '' AND checkpoint_id IN ({marks})",
+                (target, source, *part),
+            )
 
 
-def _replay_channels(serde: SerializerProtocol, type_: str, blob: bytes, metadata: str) -> set[str]:
+def _replay_channels(
+    serde: SerializerProtocol, type_: str, blob: bytes, metadata: str, counters: str | None
+) -> set[str]:
     """Delta channels this checkpoint rebuilds from ancestors' writes.
 
     LangGraph records `counters_since_delta_snapshot` only for delta channels; one that
     has a version but no stored value here has history to replay.
     """
-    counters = (json.loads(metadata) if metadata else {}).get("counters_since_delta_snapshot")
+    counters = full_metadata(metadata, None, None, counters).get(COUNTERS)
     if not counters:
         return set()
     checkpoint = serde.loads_typed((type_, blob))
@@ -146,7 +182,7 @@ def _replay_channels(serde: SerializerProtocol, type_: str, blob: bytes, metadat
     return {ch for ch in counters if ch in versions and ch not in values}
 
 
-def keep_latest(cur: Cursor, serde: SerializerProtocol, thread_id: str) -> None:
+def keep_latest(cur: Cursor, serde: SerializerProtocol, thread_id: str, layout: Layout) -> None:
     """Keep each namespace's latest checkpoint plus the ancestors its delta replay needs."""
     namespaces = [
         ns
@@ -156,13 +192,13 @@ def keep_latest(cur: Cursor, serde: SerializerProtocol, thread_id: str) -> None:
     ]
     for ns in namespaces:
         latest = _latest(cur, thread_id, ns)
-        type_, blob, metadata = cur.execute(
-            "SELECT type, checkpoint, metadata FROM checkpoints "
+        type_, blob, metadata, counters = cur.execute(
+            "SELECT type, checkpoint, metadata, counters FROM checkpoints "
             "WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?",
             (thread_id, ns, latest),
         ).fetchone()
         keep = [latest]
-        pending = _replay_channels(serde, type_, blob, metadata)
+        pending = _replay_channels(serde, type_, blob, metadata, counters)
         if pending:
             for cid in lineage_ids(cur, thread_id, ns, latest)[1:]:
                 keep.append(cid)
@@ -179,12 +215,13 @@ def keep_latest(cur: Cursor, serde: SerializerProtocol, thread_id: str) -> None:
         cur.executemany(
             "INSERT INTO _keep VALUES (?) ON CONFLICT DO NOTHING", [(cid,) for cid in keep]
         )
-        for table in ("checkpoints", "writes"):
-            cur.execute(
-                f"DELETE FROM {table} WHERE thread_id = ? AND checkpoint_ns = ? "
-                "AND checkpoint_id NOT IN (SELECT checkpoint_id FROM _keep)",
-                (thread_id, ns),
-            )
+        doomed = (
+            "thread_id = ? AND checkpoint_ns = ? "
+            "AND checkpoint_id NOT IN (SELECT checkpoint_id FROM _keep)"
+        )
+        cur.execute(_THREAD_WRITES.format(doomed), (thread_id, ns))
+        for table in ("checkpoints", "writes") if layout.legacy else ("checkpoints",):
+            cur.execute(f"DELETE FROM {table} WHERE {doomed}", (thread_id, ns))
     repair_head(cur, thread_id)
 
 

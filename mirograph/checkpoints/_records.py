@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -168,3 +169,39 @@ def with_next_nodes(
         dataclasses.replace(s, next_nodes=found[s.checkpoint_id]) if s.checkpoint_id in found else s
         for s in steps
     ]
+
+
+def encode_task(task_id: str) -> bytes:
+    """A task id as `task_writes` stores it: 16 bytes for a canonical UUID, else a zero
+    byte and UTF-8 (two zero bytes where that would be 16 long, so the two never collide)."""
+    try:
+        parsed = uuid.UUID(task_id)
+    except ValueError:
+        parsed = None
+    if parsed is not None and str(parsed) == task_id:
+        return parsed.bytes
+    text = task_id.encode()
+    return (b"\x00\x00" if len(text) == 15 else b"\x00") + text
+
+
+def decode_task(stored: bytes | memoryview) -> str:
+    stored = bytes(stored)
+    if len(stored) == 16:
+        return str(uuid.UUID(bytes=stored))
+    return stored[2:].decode() if stored[:2] == b"\x00\x00" else stored[1:].decode()
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Which tables a database has and how it numbers checkpoints (the backend's SQL)."""
+
+    next_ref: str = "(SELECT COALESCE(max(ref), 0) + 1 FROM checkpoints)"
+    """A new checkpoint's `ref` (SQLite: writes are serialized, so max + 1 is free)."""
+    next_refs: str = "(SELECT COALESCE(max(ref), 0) FROM checkpoints) + row_number() OVER ()"
+    """New `ref`s for the rows of an `INSERT ... SELECT` (a thread copy)."""
+    has_ref: bool = True
+    """False only for a file opened read-only from before `ref` and `task_writes`."""
+    legacy: bool = False
+    """The stock `writes` table exists (a database from before `task_writes`)."""
+    has_task_path: bool = True
+    """The stock table has `task_path` (not so in files of the oldest stock saver)."""

@@ -1,9 +1,11 @@
 """Opening the SQLite file safely, and the tables mirograph adds to LangGraph's.
 
-The stock `checkpoints` / `writes` tables are kept column-compatible with
-`langgraph-checkpoint-sqlite`, so its delta-history SQL keeps working; mirograph adds
-plain columns extracted at `put` time (so listings never deserialize blobs), a `threads`
-table (settings, fork parents, branch head) and a `leases` table (one runner per thread).
+`checkpoints` keeps the stock columns (`langgraph-checkpoint-sqlite`) and adds plain
+columns extracted at `put` time (so listings never deserialize blobs) and an integer
+`ref`; pending writes are one `task_writes` row per task pointing at that `ref` (see
+`_writes`). Files from before keep their stock `writes` table, read beside the new one.
+A `threads` table (settings, fork parents, branch head) and a `leases` table (one runner
+per thread) complete it.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ run's multi-kilobyte tool results left about a third of each page empty."""
 
 DDL = """
 CREATE TABLE IF NOT EXISTS checkpoints (
+    ref INTEGER PRIMARY KEY,
     thread_id TEXT NOT NULL,
     checkpoint_ns TEXT NOT NULL DEFAULT '',
     checkpoint_id TEXT NOT NULL,
@@ -29,19 +32,16 @@ CREATE TABLE IF NOT EXISTS checkpoints (
     type TEXT,
     checkpoint BLOB,
     metadata BLOB,
-    PRIMARY KEY (thread_id, checkpoint_ns, checkpoint_id)
+    UNIQUE (thread_id, checkpoint_ns, checkpoint_id)
 );
-CREATE TABLE IF NOT EXISTS writes (
-    thread_id TEXT NOT NULL,
-    checkpoint_ns TEXT NOT NULL DEFAULT '',
-    checkpoint_id TEXT NOT NULL,
-    task_id TEXT NOT NULL,
-    task_path TEXT NOT NULL DEFAULT '',
+CREATE TABLE IF NOT EXISTS task_writes (
+    ref INTEGER NOT NULL,
+    task_id BLOB NOT NULL,
     idx INTEGER NOT NULL,
-    channel TEXT NOT NULL,
+    channel TEXT NOT NULL DEFAULT '',
     type TEXT,
     value BLOB,
-    PRIMARY KEY (thread_id, checkpoint_ns, checkpoint_id, task_id, idx)
+    PRIMARY KEY (ref, task_id, idx)
 );
 CREATE TABLE IF NOT EXISTS threads (
     thread_id TEXT PRIMARY KEY,
@@ -87,6 +87,12 @@ EXTRA_CHECKPOINT_COLUMNS: dict[str, str] = {
     "value_keys": "TEXT",
     # JSON list of the nodes the checkpoint triggers next (NULL in rows from before it).
     "next_nodes": "TEXT",
+    # A small integer naming the row, unique in the file: what `task_writes` rows point at
+    # instead of repeating (thread, namespace, 36-character id). The row id of a new file's
+    # table; in older files an added column, numbered at open (`_number_checkpoints`).
+    "ref": "INTEGER",
+    # LangGraph's `counters_since_delta_snapshot` metadata, apart (see `_tuples`).
+    "counters": "TEXT",
 }
 
 # Columns added to `threads` since its first release (older files gain them at open).
@@ -212,16 +218,24 @@ def refuse_other_files(conn: sqlite3.Connection, path: Path | str, *, existing: 
         raise DatabaseError(f"{path} holds no mirograph runs yet.")
 
 
-def create_schema(conn: sqlite3.Connection) -> bool:
-    """Create or migrate the tables in one transaction; return whether `task_path` exists."""
+def create_schema(conn: sqlite3.Connection) -> None:
+    """Create or migrate the tables in one transaction.
+
+    A file from before `task_writes` keeps its stock `writes` table (read beside the new
+    one); a new file has none.
+    """
     try:
         conn.execute("BEGIN IMMEDIATE")
         for statement in DDL.split(";"):
             if statement.strip():
                 conn.execute(statement)
-        _add_missing_columns(conn, "writes", {"task_path": "TEXT NOT NULL DEFAULT ''"})
+        if has_table(conn, "writes"):
+            _add_missing_columns(conn, "writes", {"task_path": "TEXT NOT NULL DEFAULT ''"})
         _add_missing_columns(conn, "checkpoints", EXTRA_CHECKPOINT_COLUMNS)
         _add_missing_columns(conn, "threads", EXTRA_THREAD_COLUMNS)
+        if not any(row[1] == "ref" and row[5] for row in conn.execute(_TABLE_INFO)):
+            conn.execute("CREATE UNIQUE INDEX IF NOT EXISTS checkpoints_ref ON checkpoints (ref)")
+            _number_checkpoints(conn)
         for statement in INDEXES.split(";"):
             if statement.strip():
                 conn.execute(statement)
@@ -230,13 +244,29 @@ def create_schema(conn: sqlite3.Connection) -> bool:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         if "readonly" in str(exc):
-            return has_column(conn, "writes", "task_path")
+            return
         raise DatabaseError(f"Cannot prepare the database: {exc}.") from None
     except sqlite3.DatabaseError as exc:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise DatabaseError(f"The database is damaged ({exc}).") from None
-    return True
+
+
+_TABLE_INFO = "PRAGMA table_info(checkpoints)"
+
+
+def _number_checkpoints(conn: sqlite3.Connection) -> None:
+    """Give rows written before `ref` (or by an older mirograph since) numbers above all
+    numbers given so far (`rowid` is unique, so the sum is too)."""
+    conn.execute(
+        "UPDATE checkpoints SET ref = rowid + (SELECT COALESCE(max(ref), 0) FROM checkpoints) "
+        "WHERE ref IS NULL"
+    )
+
+
+def has_table(conn: sqlite3.Connection, table: str) -> bool:
+    row = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,))
+    return row.fetchone() is not None
 
 
 def has_column(conn: sqlite3.Connection, table: str, column: str) -> bool:

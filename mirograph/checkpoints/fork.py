@@ -54,7 +54,9 @@ def fork_thread(
             raise InputError(f"Thread {new_thread_id!r} already exists; choose another id.")
         ids = _maintenance.lineage_ids(cur, thread_id, "", checkpoint_id)
         writes_of = ids if include_pending_writes else ids[1:]
-        _maintenance.copy_lineage(cur, thread_id, new_thread_id, ids, writes_of=writes_of)
+        _maintenance.copy_lineage(
+            cur, thread_id, new_thread_id, ids, writes_of=writes_of, layout=saver.layout
+        )
         stamp = now_iso()
         cur.execute(
             "INSERT INTO threads (thread_id, question, status, tool_calls_used, created_at, "

@@ -25,8 +25,10 @@ from mirograph.checkpoints._records import (
     HISTORY_SQL,
     HISTORY_SQL_BEFORE_NEXT,
     ROOT_HEAD_SQL,
+    Layout,
     StepInfo,
     ThreadInfo,
+    decode_task,
     step_from_row,
     thread_columns,
     thread_from_row,
@@ -87,7 +89,13 @@ class Listing:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
-        self.has_tables = {"threads", "checkpoints", "writes"} <= tables
+        self.has_tables = {"threads", "checkpoints"} <= tables
+        legacy = "writes" in tables
+        self.layout = Layout(
+            has_ref="task_writes" in tables,
+            legacy=legacy,
+            has_task_path=legacy and has_column(conn, "writes", "task_path"),
+        )
         self.has_label = self.has_tables and has_column(conn, "threads", "label")
         self.history_sql = (
             HISTORY_SQL
@@ -177,19 +185,41 @@ class Listing:
                 return len(ids) + anonymous
             start = position
         ancestors = lineage[start:-1]  # the head's own writes are not applied yet
+        for message in self._message_writes(thread_id, ancestors):
+            anonymous += _apply(ids, message)
+        return len(ids) + anonymous
+
+    def _message_writes(self, thread_id: str, ancestors: list[str]) -> Iterator[Any]:
+        """The messages written at these checkpoints, in replay order (as `_writes`)."""
+        position = {cid: n for n, cid in enumerate(ancestors)}
         for first in range(0, len(ancestors), 500):
             part = ancestors[first : first + 500]
             marks = ",".join("?" * len(part))
-            rows = self.conn.execute(
-                f"SELECT type, value FROM writes WHERE thread_id = ? AND checkpoint_ns = '' "
-                f"AND channel = 'messages' AND checkpoint_id IN ({marks}) "
-                "ORDER BY checkpoint_id, task_path, task_id, idx",
-                (thread_id, *part),
-            ).fetchall()
-            for type_, value in rows:
-                for message in _as_list(decode(type_, value)):
-                    anonymous += _apply(ids, message)
-        return len(ids) + anonymous
+            found: list[tuple[tuple[Any, ...], Any]] = []
+            if self.layout.has_ref:
+                for cid, task, type_, value in self.conn.execute(
+                    "SELECT c.checkpoint_id, w.task_id, w.type, w.value FROM task_writes w "
+                    "JOIN checkpoints c ON c.ref = w.ref WHERE c.thread_id = ? "
+                    f"AND c.checkpoint_ns = '' AND c.checkpoint_id IN ({marks})",
+                    (thread_id, *part),
+                ):
+                    task_path, writes = decode(type_, value)
+                    task_id = decode_task(task)
+                    for channel, idx, written in writes:
+                        if channel == "messages":
+                            found.append(((position[cid], task_path, task_id, idx), written))
+            if self.layout.legacy:
+                for cid, task_path, task_id, idx, type_, value in self.conn.execute(
+                    "SELECT checkpoint_id, task_path, task_id, idx, type, value FROM writes "
+                    "WHERE thread_id = ? AND checkpoint_ns = '' AND channel = 'messages' "
+                    f"AND checkpoint_id IN ({marks})",
+                    (thread_id, *part),
+                ):
+                    key = (position[cid], task_path, task_id, idx)
+                    found.append((key, decode(type_, value)))
+            found.sort(key=lambda item: item[0])
+            for _, written in found:
+                yield from _as_list(written)
 
     def _seeds(self, thread_id: str, lineage: list[str]) -> dict[int, Any]:
         """Lineage position -> the transcript seed stored there (a snapshot's messages)."""

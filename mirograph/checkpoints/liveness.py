@@ -24,6 +24,14 @@ PAUSED = "paused"
 """The `threads.status` a clean pause leaves until the thread's next checkpoint."""
 
 _WAITING_SQL = """
+SELECT DISTINCT t.thread_id FROM threads t JOIN checkpoints c
+  ON c.thread_id = t.thread_id AND c.checkpoint_ns = '' AND c.checkpoint_id = t.head_checkpoint_id
+JOIN task_writes w ON w.ref = c.ref
+WHERE w.channel = '__interrupt__' {only} AND NOT EXISTS (
+    SELECT 1 FROM task_writes r WHERE r.ref = w.ref AND r.task_id = w.task_id
+       AND r.channel = '__resume__')
+"""
+_LEGACY_WAITING_SQL = """
 SELECT DISTINCT t.thread_id FROM threads t JOIN writes w
   ON w.thread_id = t.thread_id AND w.checkpoint_ns = '' AND w.checkpoint_id = t.head_checkpoint_id
 WHERE w.channel = '__interrupt__' {only} AND NOT EXISTS (
@@ -58,7 +66,15 @@ def run_facts(saver: SaverCore, thread_ids: Sequence[str] | None = None) -> dict
             f"FROM threads t LEFT JOIN leases l ON l.thread_id = t.thread_id WHERE 1 = 1 {only}",
             ids or (),
         ).fetchall()
-        waiting = {r[0] for r in cur.execute(_WAITING_SQL.format(only=only), ids or ()).fetchall()}
+        layout = getattr(saver, "layout", None)
+        queries = [_WAITING_SQL] if layout is None or layout.has_ref else []
+        if layout is not None and layout.legacy:
+            queries.append(_LEGACY_WAITING_SQL)
+        waiting = {
+            r[0]
+            for sql in queries
+            for r in cur.execute(sql.format(only=only), ids or ()).fetchall()
+        }
     facts = {}
     for thread_id, status, pid, started, host, heartbeat in rows:
         lease = None

@@ -35,6 +35,7 @@ from langgraph.checkpoint.serde.base import SerializerProtocol
 from psycopg_pool import ConnectionPool
 
 import mirograph.checkpoints._serde as _serde
+import mirograph.checkpoints._writes as _writes
 from mirograph.checkpoints._columns import ListingSpec
 from mirograph.checkpoints._pg_schema import CONNECT_TIMEOUT_S, connect_error, migrate
 from mirograph.checkpoints._sql import to_pyformat
@@ -43,6 +44,12 @@ from mirograph.errors import DatabaseError
 
 T = TypeVar("T")
 POOL_SIZE = 16
+_FULL_METADATA = (
+    "(CAST(COALESCE(metadata, '{}') AS jsonb) "
+    "|| jsonb_strip_nulls(jsonb_build_object('step', step, 'source', source, "
+    "'counters_since_delta_snapshot', CAST(counters AS jsonb))))"
+)
+"""The metadata with `step` and `source` put back (see `_tuples.compact_metadata`)."""
 _FILTER_KEY = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 
 
@@ -109,9 +116,18 @@ class PostgresSaver(SaverCore):
             open=True,
             name="mirograph",
         )
+        self.layout = self._layout()
         self._threads = ThreadPoolExecutor(pool_size, thread_name_prefix="mirograph-pg")
         self._local = threading.local()  # the open `atomic()` transaction of each thread
         self.is_setup = True
+
+    def _layout(self) -> _writes.Layout:
+        """PostgreSQL numbers checkpoints with the column's identity sequence; a database
+        from before `task_writes` keeps (and is read from) its stock `writes` table."""
+        with self.pool.connection() as conn:
+            legacy = conn.execute("SELECT to_regclass('writes') IS NOT NULL").fetchone()[0]
+        next_ref = "nextval(pg_get_serial_sequence('checkpoints', 'ref'))"
+        return _writes.Layout(next_ref=next_ref, next_refs=next_ref, legacy=bool(legacy))
 
     def close(self) -> None:
         """Close the pool and the saver's threads."""
@@ -183,7 +199,7 @@ class PostgresSaver(SaverCore):
             if not key or not set(key) <= _FILTER_KEY:
                 raise ValueError(f"Invalid filter key: {key!r}.")
             # A missing key matches None, as SQLite's json_extract(...) IS NULL does.
-            wheres.append("COALESCE(CAST(metadata AS jsonb) -> ?, 'null') = CAST(? AS jsonb)")
+            wheres.append(f"COALESCE({_FULL_METADATA} -> ?, 'null') = CAST(? AS jsonb)")
             params.extend((key, json.dumps(value)))
         if before is not None:
             wheres.append("checkpoint_id < ?")
@@ -195,7 +211,7 @@ class PostgresSaver(SaverCore):
         with self._read() as cur:
             rows = cur.execute(
                 "SELECT relname, pg_total_relation_size(oid) FROM pg_class WHERE relname IN "
-                "('checkpoints', 'writes', 'threads', 'leases') AND relkind = 'r' "
+                "('checkpoints', 'task_writes', 'writes', 'threads', 'leases') AND relkind = 'r' "
                 "AND relnamespace = 'public'::regnamespace"
             ).fetchall()
         return dict(rows)

@@ -10,8 +10,10 @@ What it adds to `langgraph.checkpoint.sqlite.SqliteSaver`:
   columns a `ListingSpec` (given by the graph's layer, see `_columns`) extracts;
 - explicit branch heads: the thread's latest checkpoint is the one *written* last, not
   the largest id, which is ambiguous after an in-thread fork;
-- compact storage: integer channel versions, zlib with a preset dictionary, 16 KiB pages,
-  compact metadata and seed keys;
+- storage close to the content: one `task_writes` row per task keyed by an integer
+  checkpoint `ref` (`_writes`), integer channel versions, zlib with a preset dictionary,
+  16 KiB pages, no id, timestamp, step or source stored twice, and no transcript
+  snapshot where the stored writes rebuild it (`_without_replayable_seeds`);
 - the optional conformance capabilities (copy_thread, prune, delete_for_runs).
 
 `SaverCore` holds everything that does not depend on the database engine (its SQL runs
@@ -32,8 +34,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
+from langgraph._internal._config import DELTA_MAX_SUPERSTEPS_SINCE_SNAPSHOT
 from langgraph.checkpoint.base import (
-    WRITES_IDX_MAP,
     BaseCheckpointSaver,
     ChannelVersions,
     Checkpoint,
@@ -51,6 +53,7 @@ from langgraph.checkpoint.sqlite.utils import search_where
 import mirograph.checkpoints._maintenance as _maintenance
 import mirograph.checkpoints._serde as _serde
 import mirograph.checkpoints._versions as _versions
+import mirograph.checkpoints._writes as _writes
 import mirograph.checkpoints.leases as leases
 from mirograph.checkpoints._async import AsyncFromSync
 from mirograph.checkpoints._columns import ListingSpec, default_listing, encode_next, next_nodes
@@ -65,28 +68,38 @@ from mirograph.checkpoints._records import (
     thread_from_row,
     with_next_nodes,
 )
-from mirograph.checkpoints._schema import create_schema, has_column
-from mirograph.checkpoints._sql import upsert
-from mirograph.checkpoints._tuples import TupleRow, load_tuples
+from mirograph.checkpoints._schema import create_schema, has_column, has_table
+from mirograph.checkpoints._tuples import (
+    CHECKPOINT_ROW,
+    COUNTERS,
+    TupleRow,
+    compact_checkpoint,
+    compact_metadata,
+    full_metadata,
+    load_tuples,
+)
 from mirograph.errors import InputError
 
-_CHECKPOINT_ROW = "thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, checkpoint"
-_INSERT_CHECKPOINT = upsert(
-    "checkpoints",
-    (
-        *("thread_id", "checkpoint_ns", "checkpoint_id", "parent_checkpoint_id", "type"),
-        *("checkpoint", "metadata", "step", "source", "run_id", "tool_calls_used", "status"),
-        *("activity_node", "activity_detail", "created_at", "value_keys", "next_nodes"),
-    ),
-    ("thread_id", "checkpoint_ns", "checkpoint_id"),
+_CHECKPOINT_COLUMNS = (
+    *("thread_id", "checkpoint_ns", "checkpoint_id", "parent_checkpoint_id", "type"),
+    *("checkpoint", "metadata", "step", "source", "run_id", "tool_calls_used", "status"),
+    *("activity_node", "activity_detail", "created_at", "value_keys", "next_nodes"),
+    "counters",
 )
-_WRITE_COLUMNS = (
-    *("thread_id", "checkpoint_ns", "checkpoint_id", "task_id", "task_path", "idx", "channel"),
-    *("type", "value"),
-)
-_WRITE_KEYS = ("thread_id", "checkpoint_ns", "checkpoint_id", "task_id", "idx")
-_REPLACE_WRITES = upsert("writes", _WRITE_COLUMNS, _WRITE_KEYS)
-_KEEP_WRITES = upsert("writes", _WRITE_COLUMNS, _WRITE_KEYS, replace=False)
+_CHECKPOINT_KEYS = ("thread_id", "checkpoint_ns", "checkpoint_id")
+
+
+def insert_checkpoint_sql(next_ref: str) -> str:
+    """Upsert one checkpoint row; a new row gets `next_ref`, a replaced one keeps its own."""
+    rest = [c for c in _CHECKPOINT_COLUMNS if c not in _CHECKPOINT_KEYS]
+    return (
+        f"INSERT INTO checkpoints ({', '.join(_CHECKPOINT_COLUMNS)}, ref) "
+        f"VALUES ({', '.join('?' * len(_CHECKPOINT_COLUMNS))}, {next_ref}) "
+        f"ON CONFLICT ({', '.join(_CHECKPOINT_KEYS)}) DO UPDATE SET "
+        + ", ".join(f"{c} = excluded.{c}" for c in rest)
+    )
+
+
 _UPSERT_THREAD = """
 INSERT INTO threads (thread_id, question, status, tool_calls_used, created_at, updated_at,
                      head_checkpoint_id)
@@ -139,10 +152,11 @@ class SaverCore(AsyncFromSync, BaseCheckpointSaver[Any]):
     """The engine-independent saver: every method in portable SQL over `_read` / `_write`.
 
     A backend provides `_read()` and `_write()` (cursors taking SQLite-style SQL, the
-    latter inside one transaction), `_has_task_path`, and `_metadata_where`.
+    latter inside one transaction), its `layout`, and `_where`.
     """
 
-    _has_task_path: bool = True
+    layout: _writes.Layout = _writes.Layout()
+    """The tables this database has and how it numbers checkpoints (see `_writes`)."""
     has_label: bool = True
     """False only for a file opened read-only that predates the `threads.label` column."""
     _has_next_nodes: bool = True
@@ -161,8 +175,14 @@ class SaverCore(AsyncFromSync, BaseCheckpointSaver[Any]):
         filter: dict[str, Any] | None,
         before: RunnableConfig | None,
     ) -> tuple[str, Sequence[Any]]:
-        """`WHERE ...` of `list`; SQLite reads metadata with `json_extract`."""
-        return search_where(config, filter, before)
+        """`WHERE ...` of `list`; SQLite reads metadata with `json_extract` (over the
+        metadata column with `step` and `source` put back, see `_tuples.compact_metadata`)."""
+        where, params = search_where(config, filter, before)
+        full = (
+            "json_set(COALESCE(metadata, '{}'), '$.step', step, '$.source', source, "
+            "'$.counters_since_delta_snapshot', json(counters))"
+        )
+        return where.replace("CAST(metadata AS TEXT)", full), params
 
     def _lock_key(self, cur: Any, key: str) -> None:
         """Serialize the transactions naming `key` until `cur`'s ends.
@@ -219,6 +239,7 @@ class SaverCore(AsyncFromSync, BaseCheckpointSaver[Any]):
         if serde is self.serde:
             return self
         self._staged_settings()  # created before the copy, so the clone shares it
+        self._early_writes()
         leases.fences(self)
         clone = copy.copy(self)  # shares the connection (or pool) and the lock
         clone.serde = serde
@@ -248,24 +269,27 @@ class SaverCore(AsyncFromSync, BaseCheckpointSaver[Any]):
         thread_id = str(conf["thread_id"])
         checkpoint_ns = conf.get("checkpoint_ns", "")
         meta = get_checkpoint_metadata(config, metadata)
-        values = checkpoint.get("channel_values") or {}
-        listed = (self.listing or default_listing()).row(values)
+        listed = (self.listing or default_listing()).row(checkpoint.get("channel_values") or {})
         tool_calls, status = listed["tool_calls_used"], listed["status"]
         created = checkpoint.get("ts") or now_iso()
         triggered = next_nodes(checkpoint, send_node)
+        checkpoint = self._without_replayable_seeds(config, checkpoint, meta)
+        compact, counters = compact_metadata(meta)
+        values = checkpoint.get("channel_values") or {}
         row = (
             *(thread_id, checkpoint_ns, checkpoint["id"], conf.get("checkpoint_id")),
-            *self.serde.dumps_typed(checkpoint),
-            json.dumps(meta, ensure_ascii=False, separators=(",", ":")),
+            *self.serde.dumps_typed(compact_checkpoint(checkpoint)),
+            compact,
             *(meta.get("step"), meta.get("source"), meta.get("run_id"), tool_calls, status),
             *(listed["activity_node"], listed["activity_detail"], created),
-            *(seed_keys(values, meta), encode_next(triggered)),
+            *(seed_keys(values, meta), encode_next(triggered), counters),
         )
         if checkpoint_ns == "":
             leases.before_write(self, thread_id, meta.get("source"))
-        with self._write() as cur:
+        with self._thread_lock(thread_id), self._write() as cur:
             leases.check_fence(self, cur, thread_id)
-            cur.execute(_INSERT_CHECKPOINT, row)
+            cur.execute(insert_checkpoint_sql(self.layout.next_ref), row)
+            self._store_early_writes(cur, (thread_id, checkpoint_ns, checkpoint["id"]))
             if checkpoint_ns == "":
                 stamp = now_iso()
                 question = listed["question"]
@@ -298,29 +322,30 @@ class SaverCore(AsyncFromSync, BaseCheckpointSaver[Any]):
         task_id: str,
         task_path: str = "",
     ) -> None:
-        """Store one task's writes atomically (a retried task replaces none of them)."""
+        """Store one task's writes atomically (a retried task replaces none of them).
+
+        One `task_writes` row per call (see `_writes`), at the checkpoint's `ref`; writes
+        addressed to a checkpoint that is not stored yet have nothing to attach to: they are
+        held until it is (LangGraph puts the input checkpoint and its first writes at
+        once, in either order) and stored in its transaction.
+        """
         conf = config["configurable"]
-        sql = _REPLACE_WRITES if all(w[0] in WRITES_IDX_MAP for w in writes) else _KEEP_WRITES
-        rows = [
-            (
-                str(conf["thread_id"]),
-                str(conf.get("checkpoint_ns", "")),
-                str(conf["checkpoint_id"]),
-                task_id,
-                task_path,
-                WRITES_IDX_MAP.get(channel, idx),
-                channel,
-                *self.serde.dumps_typed(value),
-            )
-            for idx, (channel, value) in enumerate(writes)
-        ]
         thread_id = str(conf["thread_id"])
+        key = (thread_id, str(conf.get("checkpoint_ns", "")), str(conf["checkpoint_id"]))
         channels = {channel for channel, _ in writes}
         if "__resume__" in channels:
             leases.resumed(self, thread_id)
-        with self._write() as cur:  # a server's lease is taken by the run's first checkpoint
+        # A server's lease is taken by the run's first checkpoint. The thread's lock makes
+        # "not stored yet, hold them" and its `put` exclusive (PostgreSQL runs them at once).
+        with self._thread_lock(thread_id), self._write() as cur:
             leases.check_fence(self, cur, thread_id)
-            cur.executemany(sql, rows)
+            ref = self._ref(cur, key)
+            sql, rows = _writes.rows_for(ref, writes, task_id, task_path, self.serde)
+            if ref is None:
+                with self._early_lock:
+                    self._early_writes().setdefault(key, []).append((sql, rows))
+            else:
+                cur.executemany(sql, rows)
         if "__interrupt__" in channels:
             leases.run_stopped(self, thread_id, review=True)  # the run waits for a review
         elif "__error__" in channels:
@@ -338,11 +363,11 @@ class SaverCore(AsyncFromSync, BaseCheckpointSaver[Any]):
                 if checkpoint_id is None:
                     return None
             rows: list[TupleRow] = cur.execute(
-                f"SELECT {_CHECKPOINT_ROW}, metadata FROM checkpoints "
+                f"SELECT {self._checkpoint_row()} FROM checkpoints "
                 "WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?",
                 (thread_id, checkpoint_ns, checkpoint_id),
             ).fetchall()
-            tuples = load_tuples(cur, rows, self.serde, self._has_task_path)
+            tuples = self._load_tuples(cur, rows)
         tuples = _versions.for_reader(self, tuples)
         return tuples[0] if tuples else None
 
@@ -359,20 +384,20 @@ class SaverCore(AsyncFromSync, BaseCheckpointSaver[Any]):
         Rows are read before yielding, so a caller may use the saver while iterating.
         """
         where, params = self._where(config, filter, before)
-        query = f"SELECT {_CHECKPOINT_ROW}, metadata FROM checkpoints {where} "
+        query = f"SELECT {self._checkpoint_row()} FROM checkpoints {where} "
         query += "ORDER BY checkpoint_id DESC"
         if limit is not None:
             query += " LIMIT ?"
             params = (*params, limit)
         with self._read() as cur:
             rows = cur.execute(query, params).fetchall()
-            tuples = load_tuples(cur, rows, self.serde, self._has_task_path)
+            tuples = self._load_tuples(cur, rows)
         yield from _versions.for_reader(self, tuples)
 
     def delete_thread(self, thread_id: str) -> None:
         """Delete a thread's checkpoints, writes and thread row."""
         with self._write() as cur:
-            _maintenance.delete_threads(cur, [str(thread_id)])
+            _maintenance.delete_threads(cur, [str(thread_id)], self.layout)
 
     def delete_for_runs(self, run_ids: Sequence[str]) -> None:
         """Delete the checkpoints (and writes) created by these runs.
@@ -381,12 +406,12 @@ class SaverCore(AsyncFromSync, BaseCheckpointSaver[Any]):
         same thread; heads that pointed at deleted checkpoints move to the newest left.
         """
         with self._write() as cur:
-            _maintenance.delete_for_runs(cur, [str(r) for r in run_ids])
+            _maintenance.delete_for_runs(cur, [str(r) for r in run_ids], self.layout)
 
     def copy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
         """Copy every checkpoint and write of a thread (all namespaces) to another id."""
         with self._write() as cur:
-            _maintenance.copy_thread(cur, str(source_thread_id), str(target_thread_id))
+            _maintenance.copy_thread(cur, str(source_thread_id), str(target_thread_id), self.layout)
 
     def prune(self, thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
         """Drop old checkpoints; `keep_latest` keeps what DeltaChannel replay still needs.
@@ -399,9 +424,9 @@ class SaverCore(AsyncFromSync, BaseCheckpointSaver[Any]):
         with self._write() as cur:
             for thread_id in thread_ids:
                 if strategy == "delete":
-                    _maintenance.delete_checkpoints(cur, str(thread_id))
+                    _maintenance.delete_checkpoints(cur, str(thread_id), self.layout)
                 else:
-                    _maintenance.keep_latest(cur, self.serde, str(thread_id))
+                    _maintenance.keep_latest(cur, self.serde, str(thread_id), self.layout)
 
     def get_delta_channel_history(
         self, *, config: RunnableConfig, channels: Sequence[str]
@@ -423,10 +448,96 @@ class SaverCore(AsyncFromSync, BaseCheckpointSaver[Any]):
                 checkpoint_ns=checkpoint_ns,
                 checkpoint_id=checkpoint_id,
                 channels=list(channels),
-                has_task_path=self._has_task_path,
+                has_ref=self.layout.has_ref,
+                legacy=self.layout.legacy,
+                has_task_path=self.layout.has_task_path,
             )
 
     # -- mirograph extensions ---------------------------------------------------------
+
+    _early_lock = threading.Lock()
+    _thread_locks = tuple(threading.Lock() for _ in range(64))
+
+    def _thread_lock(self, thread_id: str) -> AbstractContextManager[Any]:
+        """One of 64 locks, by thread id: a thread's `put` and `put_writes` never overlap,
+        different threads' (almost always) run side by side."""
+        return self._thread_locks[hash(thread_id) % len(self._thread_locks)]
+
+    def _early_writes(self) -> dict[tuple[str, str, str], list[tuple[str, list[Any]]]]:
+        """Writes that arrived before their checkpoint, by its key (shared by clones)."""
+        early = self.__dict__.get("_early")
+        if early is None:
+            early = self.__dict__["_early"] = {}
+        return early
+
+    def _ref(self, cur: Any, key: tuple[str, str, str]) -> int | None:
+        found = cur.execute(
+            "SELECT ref FROM checkpoints "
+            "WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?",
+            key,
+        ).fetchone()
+        return None if found is None else found[0]
+
+    def _store_early_writes(self, cur: Any, key: tuple[str, str, str]) -> None:
+        """Store, in the checkpoint's own transaction, the writes that came before it."""
+        with self._early_lock:
+            early = self._early_writes().pop(key, None)
+        if early:
+            ref = self._ref(cur, key)
+            for sql, rows in early:
+                cur.executemany(sql, [(ref, *r[1:]) for r in rows])
+
+    def _checkpoint_row(self) -> str:
+        return CHECKPOINT_ROW.format(ref="ref" if self.layout.has_ref else "NULL")
+
+    def _load_tuples(self, cur: Any, rows: list[TupleRow]) -> list[CheckpointTuple]:
+        return load_tuples(
+            cur,
+            rows,
+            self.serde,
+            legacy=self.layout.legacy,
+            has_task_path=self.layout.has_task_path,
+        )
+
+    def _without_replayable_seeds(
+        self, config: RunnableConfig, checkpoint: Checkpoint, meta: Mapping[str, Any]
+    ) -> Checkpoint:
+        """The checkpoint without the delta-channel snapshots its ancestors' writes rebuild.
+
+        LangGraph snapshots every delta channel (the whole transcript) at least every
+        `DELTA_MAX_SUPERSTEPS_SINCE_SNAPSHOT` (5,000) steps to bound its replay; this
+        saver's replay walks ids, not blobs, so such a snapshot buys nothing and costs the
+        transcript again (~11 MB at 6,000 calls). Dropped only where that bound alone made
+        it and replay is exact: a loop step whose parent is the step before it, with its
+        writes stored. A channel's own `snapshot_frequency` and the seeds of an edit
+        (`update_state`) or of a run that stored no intermediate steps are kept.
+        """
+        values = checkpoint.get("channel_values") or {}
+        seeds = [k for k, v in values.items() if isinstance(v, _DeltaSnapshot)]
+        parent_id = config["configurable"].get("checkpoint_id")
+        step = meta.get("step")
+        if not seeds or meta.get("source") != "loop" or not parent_id or type(step) is not int:
+            return checkpoint
+        conf = config["configurable"]
+        key = (str(conf["thread_id"]), conf.get("checkpoint_ns", ""), parent_id)
+        with self._read() as cur:
+            parent = cur.execute(
+                "SELECT step, ref, metadata, counters FROM checkpoints "
+                "WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?",
+                key,
+            ).fetchone()
+            if parent is None or parent[0] != step - 1:
+                return checkpoint
+            counters = full_metadata(parent[2], None, None, parent[3]).get(COUNTERS) or {}
+            bound = all(
+                (counters.get(ch) or (0, 0))[1] + 1 >= DELTA_MAX_SUPERSTEPS_SINCE_SNAPSHOT
+                for ch in seeds
+            )
+            has_writes = cur.execute("SELECT 1 FROM task_writes WHERE ref = ?", (parent[1],))
+            if bound and has_writes.fetchone():
+                kept = {k: v for k, v in values.items() if k not in seeds}
+                return {**checkpoint, "channel_values": kept}
+        return checkpoint
 
     def _head(self, cur: Any, thread_id: str, checkpoint_ns: str) -> str | None:
         """The branch head of the root namespace; the newest id elsewhere (or as fallback)."""
@@ -535,13 +646,23 @@ class MirographSaver(SaverCore, SqliteSaver):
         self.listing = listing
         self.readonly = readonly
         """Opened by a read-only command: no schema, no migration, no write succeeds."""
-        self._has_task_path = (
-            has_column(conn, "writes", "task_path") if readonly else create_schema(conn)
+        if not readonly:
+            create_schema(conn)
+        legacy = has_table(conn, "writes")
+        self.layout = _writes.Layout(
+            has_ref=has_table(conn, "task_writes"),
+            legacy=legacy,
+            has_task_path=legacy and has_column(conn, "writes", "task_path"),
         )
         self.has_label = not readonly or has_column(conn, "threads", "label")
         if readonly:  # a file from before the column, opened without migrating it
             self._has_next_nodes = has_column(conn, "checkpoints", "next_nodes")
         self.is_setup = True
+
+    def _thread_lock(self, thread_id: str) -> AbstractContextManager[Any]:
+        """Nothing: every write already holds the connection's lock (taking a second lock
+        after it, inside `atomic()`, could only deadlock)."""
+        return nullcontext()
 
     @contextmanager
     def atomic(self) -> Iterator[None]:

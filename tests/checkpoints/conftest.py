@@ -107,7 +107,12 @@ def checkpoint_rows(db: Path | str, thread_id: str) -> list[tuple[Any, ...]]:
     where = "WHERE thread_id = ? ORDER BY"
     return [
         *execute(db, f"SELECT * FROM checkpoints {where} 1, 2, 3", (thread_id,)),
-        *execute(db, f"SELECT * FROM writes {where} 1, 2, 3, 4, 6", (thread_id,)),
+        *execute(
+            db,
+            "SELECT w.* FROM task_writes w JOIN checkpoints c ON c.ref = w.ref "
+            "WHERE c.thread_id = ? ORDER BY 1, 2, 3",
+            (thread_id,),
+        ),
     ]
 
 

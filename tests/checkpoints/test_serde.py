@@ -23,10 +23,10 @@ def test_a_tampered_blob_cannot_call_os_system(saver, finished, db_path: Path, t
     payload = ormsgpack.Ext(
         EXT_CONSTRUCTOR_SINGLE_ARG, ormsgpack.packb(("os", "system", f"touch {marker}"))
     )
-    execute(
+    execute(  # every task's writes, as the `status` write of a task (see `_writes`)
         db_path,
-        "UPDATE writes SET type = 'msgpack', value = ? WHERE thread_id = 't1' AND channel = ?",
-        (ormsgpack.packb(payload), "status"),
+        "UPDATE task_writes SET type = 'msgpack', value = ?",
+        (ormsgpack.packb(["", [["status", 0, payload]]]),),
     )
 
     saver.get_tuple(config("t1"))
@@ -55,11 +55,11 @@ def test_encrypted_blobs_do_not_contain_the_transcript(tmp_path: Path):
 
 
 def test_every_stored_blob_is_encrypted(db_path: Path | str):
-    with open_checkpointer(db_path, encryption_key=KEY) as saver:
-        build_loop(3).compile(checkpointer=saver).invoke(start(), config("t1"), durability="sync")
+    with open_checkpointer(db_path, encryption_key=KEY) as saver:  # one row a task's writes
+        build_loop(5).compile(checkpointer=saver).invoke(start(), config("t1"), durability="sync")
     types = [
         *execute(db_path, "SELECT type FROM checkpoints"),
-        *execute(db_path, "SELECT type FROM writes"),
+        *execute(db_path, "SELECT type FROM task_writes"),
     ]
 
     assert len(types) > 20

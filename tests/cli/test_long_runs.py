@@ -146,7 +146,8 @@ def rows(db: Path, thread: str) -> list[tuple]:
                 "SELECT * FROM checkpoints WHERE thread_id = ? ORDER BY checkpoint_id", (thread,)
             ),
             *conn.execute(
-                "SELECT * FROM writes WHERE thread_id = ? ORDER BY checkpoint_id, task_id, idx",
+                "SELECT w.* FROM task_writes w JOIN checkpoints c ON c.ref = w.ref "
+                "WHERE c.thread_id = ? ORDER BY c.checkpoint_id, w.task_id, w.idx",
                 (thread,),
             ),
         ]
