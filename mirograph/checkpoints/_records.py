@@ -205,3 +205,5 @@ class Layout:
     """The stock `writes` table exists (a database from before `task_writes`)."""
     has_task_path: bool = True
     """The stock table has `task_path` (not so in files of the oldest stock saver)."""
+    has_counters: bool = True
+    """False only for a file opened read-only from before the `counters` column."""

@@ -18,7 +18,7 @@ step, source, counters, created_at, ref"""
 
 CHECKPOINT_ROW = (
     "thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, checkpoint, "
-    "metadata, step, source, counters, created_at, {ref}"
+    "metadata, step, source, {counters}, created_at, {ref}"
 )
 COUNTERS = "counters_since_delta_snapshot"
 

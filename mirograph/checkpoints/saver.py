@@ -488,7 +488,10 @@ class SaverCore(AsyncFromSync, BaseCheckpointSaver[Any]):
                 cur.executemany(sql, [(ref, *r[1:]) for r in rows])
 
     def _checkpoint_row(self) -> str:
-        return CHECKPOINT_ROW.format(ref="ref" if self.layout.has_ref else "NULL")
+        return CHECKPOINT_ROW.format(
+            ref="ref" if self.layout.has_ref else "NULL",
+            counters="counters" if self.layout.has_counters else "NULL",
+        )
 
     def _load_tuples(self, cur: Any, rows: list[TupleRow]) -> list[CheckpointTuple]:
         return load_tuples(
@@ -653,6 +656,7 @@ class MirographSaver(SaverCore, SqliteSaver):
             has_ref=has_table(conn, "task_writes"),
             legacy=legacy,
             has_task_path=legacy and has_column(conn, "writes", "task_path"),
+            has_counters=has_column(conn, "checkpoints", "counters"),
         )
         self.has_label = not readonly or has_column(conn, "threads", "label")
         if readonly:  # a file from before the column, opened without migrating it

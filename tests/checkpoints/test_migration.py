@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from mirograph.checkpoints import open_checkpointer
+from mirograph.checkpoints import MirographSaver, open_checkpointer
+from mirograph.checkpoints._schema import connect
 from mirograph.checkpoints.fork import fork_thread
 from mirograph.checkpoints.listing import open_listing
 from tests.checkpoints.conftest import build_loop, config, contents
@@ -42,6 +43,17 @@ def test_an_old_file_reads_without_a_migration_of_its_rows(old_file: Path):
         assert contents(graph.get_state(config("t1")).values) == [*TRANSCRIPT, "answer"]
         assert [s.step for s in saver.history("t1")] == list(range(-1, 8))
     assert (count(old_file, "writes"), count(old_file, "task_writes")) == (31, 0)
+
+
+def test_an_old_file_opened_read_only_loads_its_state_unchanged(old_file: Path):
+    before = old_file.read_bytes()
+    conn = connect(old_file, readonly=True)  # as `mirograph ui` opens a runs file
+    try:
+        graph = build_loop(3).compile(checkpointer=MirographSaver(conn, readonly=True))
+        assert contents(graph.get_state(config("t1")).values) == [*TRANSCRIPT, "answer"]
+    finally:
+        conn.close()
+    assert old_file.read_bytes() == before
 
 
 def test_an_old_thread_continues_forks_and_prunes(old_file: Path):
