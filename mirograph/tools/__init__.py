@@ -22,18 +22,46 @@ The built-in tools declare their sources, so the links inside a fetched page nev
 as retrieved; an error result reports none.
 """
 
-from mirograph.tools._retry import RateLimiter, RetryPolicy, shared_rate_limiter
-from mirograph.tools.corpus import IndexReport, index_corpus, make_search_corpus
-from mirograph.tools.fetch import make_fetch_page
-from mirograph.tools.mcp import aload_mcp_tools, close_tools, load_mcp_tools, read_mcp_config
-from mirograph.tools.python_sandbox import make_run_python, probe_sandbox
-from mirograph.tools.search import make_web_search
-from mirograph.tools.settings import BUILTIN_TOOLS, atools_from_settings, tools_from_settings
-from mirograph.tools.ssrf import AllowList, BlockedURL, check_url
+from __future__ import annotations
 
-web_search = make_web_search("ddgs")
-fetch_page = make_fetch_page()
-run_python = make_run_python()
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "mirograph.tools._retry": ("RateLimiter", "RetryPolicy", "shared_rate_limiter"),
+    "mirograph.tools.corpus": ("IndexReport", "index_corpus", "make_search_corpus"),
+    "mirograph.tools.fetch": ("make_fetch_page",),
+    "mirograph.tools.mcp": ("aload_mcp_tools", "close_tools", "load_mcp_tools", "read_mcp_config"),
+    "mirograph.tools.python_sandbox": ("make_run_python", "probe_sandbox"),
+    "mirograph.tools.search": ("make_web_search",),
+    "mirograph.tools.settings": ("BUILTIN_TOOLS", "atools_from_settings", "tools_from_settings"),
+    "mirograph.tools.ssrf": ("AllowList", "BlockedURL", "check_url"),
+}
+_HOME = {name: module for module, names in _EXPORTS.items() for name in names}
+_DEFAULT_TOOLS = {
+    "web_search": ("make_web_search", ("ddgs",)),
+    "fetch_page": ("make_fetch_page", ()),
+    "run_python": ("make_run_python", ()),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import on first use (PEP 562): importing one tool module, as the executor imports
+    `tools.blocking`, must not load trafilatura, pypdf and every backend."""
+    if name in _DEFAULT_TOOLS:
+        factory, args = _DEFAULT_TOOLS[name]
+        value = __getattr__(factory)(*args)
+    elif name in _HOME:
+        value = getattr(importlib.import_module(_HOME[name]), name)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
 
 __all__ = [
     "BUILTIN_TOOLS",
