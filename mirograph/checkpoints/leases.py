@@ -106,6 +106,12 @@ def fences(saver: SaverCore) -> dict[str, str]:
     return held
 
 
+def _name(cur: Any, thread_id: str) -> str:
+    """The thread as a person typed it: its label (`run --thread NAME`), else its id."""
+    row = cur.execute("SELECT label FROM threads WHERE thread_id = ?", (thread_id,)).fetchone()
+    return row[0] if row is not None and row[0] else thread_id
+
+
 def check_fence(saver: SaverCore, cur: Any, thread_id: str) -> None:
     """Inside a write's transaction: refuse it when our lease on the thread was taken over."""
     token = fences(saver).get(thread_id)
@@ -172,7 +178,7 @@ class Lease:
                 ):
                     who = f"{held_owner} " if held_owner else ""
                     raise ThreadBusy(
-                        f"Thread {thread_id} is being advanced by another runner "
+                        f"Thread {_name(cur, thread_id)} is being advanced by another runner "
                         f"({who}pid {held_pid} on {held_host}); wait for it to finish "
                         "or stop it first."
                     )
