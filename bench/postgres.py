@@ -17,6 +17,7 @@ Three tables, each from one run of this script on the machine's PostgreSQL
    per worker, all on PostgreSQL. Ray runs inside `unshare -n` with only loopback up, and
    reaches PostgreSQL through its unix socket.
 
+    pip install -e '.[test,bench]'   # the stock savers: langgraph-checkpoint-postgres
     python bench/postgres.py [--runs 100:4000,600:4000] [--stock-upto 100] [--skip-eval]
                               [--tables-only]
 """
