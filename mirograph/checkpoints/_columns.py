@@ -105,6 +105,11 @@ def next_nodes(checkpoint: Mapping[str, Any], send_node: Callable[[Any], Any]) -
     return sorted(found)
 
 
+def send_node(send: Any) -> Any:
+    """The node a pending `Send` goes to."""
+    return getattr(send, "node", None)
+
+
 def _triggered_node(channel: str, values: Mapping[str, Any]) -> str | None:
     """The node `channel` triggers if it is available now, else None."""
     if channel not in values:

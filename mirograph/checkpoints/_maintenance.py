@@ -239,3 +239,41 @@ def _latest(cur: Cursor, thread_id: str, ns: str) -> str:
         "SELECT max(checkpoint_id) FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ?",
         (thread_id, ns),
     ).fetchone()[0]
+
+
+class Maintenance:
+    """The saver's delete, copy and prune methods (a mixin of `SaverCore`)."""
+
+    def delete_thread(self, thread_id: str) -> None:
+        """Delete a thread's checkpoints, writes and thread row."""
+        with self._write() as cur:
+            delete_threads(cur, [str(thread_id)], self.layout)
+
+    def delete_for_runs(self, run_ids: Sequence[str]) -> None:
+        """Delete the checkpoints (and writes) created by these runs.
+
+        Like upstream, this can break DeltaChannel replay for later checkpoints of the
+        same thread; heads that pointed at deleted checkpoints move to the newest left.
+        """
+        with self._write() as cur:
+            delete_for_runs(cur, [str(r) for r in run_ids], self.layout)
+
+    def copy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
+        """Copy every checkpoint and write of a thread (all namespaces) to another id."""
+        with self._write() as cur:
+            copy_thread(cur, str(source_thread_id), str(target_thread_id), self.layout)
+
+    def prune(self, thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
+        """Drop old checkpoints; `keep_latest` keeps what DeltaChannel replay still needs.
+
+        The latest checkpoint of each namespace is kept with every ancestor back to a
+        stored seed of each delta channel it must replay, so the kept state is exact.
+        """
+        if strategy not in ("keep_latest", "delete"):
+            raise ValueError(f"Unknown prune strategy {strategy!r}: use keep_latest or delete.")
+        with self._write() as cur:
+            for thread_id in thread_ids:
+                if strategy == "delete":
+                    delete_checkpoints(cur, str(thread_id), self.layout)
+                else:
+                    keep_latest(cur, self.serde, str(thread_id), self.layout)

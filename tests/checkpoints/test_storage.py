@@ -6,7 +6,7 @@ from __future__ import annotations
 import langgraph.pregel._checkpoint as pregel_checkpoint
 import pytest
 
-import mirograph.checkpoints.saver as saver_module
+import mirograph.checkpoints._snapshots as snapshots_module
 from tests.checkpoints.conftest import build_loop, config, contents, start
 
 
@@ -14,7 +14,7 @@ from tests.checkpoints.conftest import build_loop, config, contents, start
 def bound_of_4(monkeypatch):
     """LangGraph's `DELTA_MAX_SUPERSTEPS_SINCE_SNAPSHOT` (5,000) lowered to 4 supersteps."""
     monkeypatch.setattr(pregel_checkpoint, "DELTA_MAX_SUPERSTEPS_SINCE_SNAPSHOT", 4)
-    monkeypatch.setattr(saver_module, "DELTA_MAX_SUPERSTEPS_SINCE_SNAPSHOT", 4)
+    monkeypatch.setattr(snapshots_module, "DELTA_MAX_SUPERSTEPS_SINCE_SNAPSHOT", 4)
 
 
 def test_superstep_snapshots_are_not_stored_and_the_state_is_exact(bound_of_4, saver):
