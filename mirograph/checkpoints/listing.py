@@ -24,6 +24,7 @@ from mirograph.checkpoints._blob import _ZLIB_SUFFIX, MAX_INFLATED, _inflate
 from mirograph.checkpoints._records import (
     HISTORY_SQL,
     HISTORY_SQL_BEFORE_NEXT,
+    LINEAGE_IDS_SQL,
     ROOT_HEAD_SQL,
     Layout,
     StepInfo,
@@ -61,14 +62,25 @@ class NeedsState(Exception):
     """The answer needs the state loaded the LangGraph way (a format this reader skips)."""
 
 
+_MESSAGES = b"\xa8messages"
+"""The channel name `messages` as msgpack writes it (a fixstr): a msgpack blob without
+these bytes holds no message write, so `message_count` does not unpack it."""
+
+
+def _inflated(type_: str, blob: bytes | None) -> tuple[str, bytes | None]:
+    """A stored value's serializer tag and bytes, inflated if it was compressed."""
+    if type_.endswith(_ZLIB_SUFFIX):
+        return type_[: -len(_ZLIB_SUFFIX)], _inflate(blob or b"", MAX_INFLATED)
+    if "+" in type_:
+        raise DatabaseError("This database is encrypted: pass its encryption key to open it.")
+    return type_, blob
+
+
 def decode(type_: str, blob: bytes | None) -> Any:
     """A stored value as plain data (see the module docstring)."""
     import ormsgpack
 
-    if type_.endswith(_ZLIB_SUFFIX):
-        blob, type_ = _inflate(blob or b"", MAX_INFLATED), type_[: -len(_ZLIB_SUFFIX)]
-    elif "+" in type_:
-        raise DatabaseError("This database is encrypted: pass its encryption key to open it.")
+    type_, blob = _inflated(type_, blob)
     if type_ == "null":
         return None
     if type_ == "json":
@@ -172,7 +184,7 @@ class Listing:
         """Messages in the head's transcript: its stored seed (a `_DeltaSnapshot`) if it
         has one, else the nearest ancestor's seed (or nothing) and the writes since, by the
         `add_messages` rules (a known id replaces, `RemoveMessage` removes)."""
-        lineage = [step.checkpoint_id for step in self.history(thread_id)]
+        lineage = self._lineage(thread_id)
         seeds = self._seeds(thread_id, lineage)
         ids: dict[Any, None] = {}
         anonymous = 0
@@ -189,8 +201,20 @@ class Listing:
             anonymous += _apply(ids, message)
         return len(ids) + anonymous
 
+    def _lineage(self, thread_id: str) -> list[str]:
+        """The ids of the head and its ancestors, oldest first (no other column read)."""
+        head = self.head(thread_id)
+        if head is None:
+            return []
+        params = {"thread": thread_id, "ns": "", "checkpoint": head, "limit": 10**7}
+        return [row[0] for row in self.conn.execute(LINEAGE_IDS_SQL, params)][::-1]
+
     def _message_writes(self, thread_id: str, ancestors: list[str]) -> Iterator[Any]:
-        """The messages written at these checkpoints, in replay order (as `_writes`)."""
+        """The messages written at these checkpoints, in replay order (as `_writes`).
+
+        Only the rows that pack a task's writes can hold one (a special channel's row,
+        `__error__` and the like, never does), and of those only the ones whose bytes
+        name the channel are unpacked."""
         position = {cid: n for n, cid in enumerate(ancestors)}
         for first in range(0, len(ancestors), 500):
             part = ancestors[first : first + 500]
@@ -200,10 +224,14 @@ class Listing:
                 for cid, task, type_, value in self.conn.execute(
                     "SELECT c.checkpoint_id, w.task_id, w.type, w.value FROM task_writes w "
                     "JOIN checkpoints c ON c.ref = w.ref WHERE c.thread_id = ? "
-                    f"AND c.checkpoint_ns = '' AND c.checkpoint_id IN ({marks})",
+                    f"AND c.checkpoint_ns = '' AND c.checkpoint_id IN ({marks}) "
+                    "AND w.channel = ''",
                     (thread_id, *part),
                 ):
-                    task_path, writes = decode(type_, value)
+                    kind, raw = _inflated(type_, value)
+                    if kind == "msgpack" and _MESSAGES not in (raw or b""):
+                        continue
+                    task_path, writes = decode(kind, raw)
                     task_id = decode_task(task)
                     for channel, idx, written in writes:
                         if channel == "messages":

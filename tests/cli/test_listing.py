@@ -107,6 +107,30 @@ def test_show_of_a_finished_thread_reads_what_loading_the_state_gives(finished):
     assert fast_count == full_count == 10  # question, 4 x (call, result), answer
 
 
+def test_the_message_count_unpacks_only_the_rows_that_write_messages(finished):
+    """A special channel's row and a packed row naming no `messages` are never unpacked:
+    one this reader cannot decode (here: not msgpack at all) leaves the count as it was."""
+    import sqlite3
+
+    db, steps = finished
+    conn = sqlite3.connect(db)
+    with conn:
+        (ref,) = conn.execute(
+            "SELECT ref FROM checkpoints WHERE checkpoint_id = ?", (steps[1].checkpoint_id,)
+        ).fetchone()
+        conn.executemany(
+            "INSERT INTO task_writes (ref, task_id, idx, channel, type, value) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (ref, b"\x01" * 16, -1, "__error__", "pickle", b"not decodable here"),
+                (ref, b"\x02" * 16, 0, "", "msgpack", b"\xc1 no channel named"),
+            ],
+        )
+    conn.close()
+    with open_listing(db) as listing:
+        assert listing.message_count(thread_id(db, "t")) == 10
+
+
 class Snapshotting(ResearchState):
     """The transcript snapshotted every 3 updates, as LangGraph does every 5,000 steps."""
 
