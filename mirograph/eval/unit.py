@@ -66,7 +66,9 @@ class EvalRun:
             if await self.saver.aget_tuple(config) is None:
                 if question is None:
                     raise InputError(f"thread {thread_id} has no checkpoint to continue from")
-                await self.saver.aset_thread_settings(thread_id, self.settings.to_dict())
+                # Stored by the first checkpoint, in its transaction: a kill before it
+                # leaves no settings-only thread.
+                self.saver.stage_thread_settings(thread_id, self.settings.to_dict())
                 payload: dict[str, Any] | None = {"question": question}
                 resumed = False
             elif unfinished(await self.graph.aget_state(config)):  # not `.next`: see there

@@ -128,3 +128,14 @@ def test_cli_attachment_outside_the_files_folder_reaches_no_model(tmp_path, corp
         f"{tmp_path / 'files'}; file names must be relative paths inside it",
     )
     assert model.requests == []
+
+
+def test_every_eval_thread_has_its_settings_stored(report, tmp_path, settings):
+    from mirograph.checkpoints import open_checkpointer
+    from mirograph.eval.runner import DB_NAME
+
+    with open_checkpointer(tmp_path / "out" / DB_NAME) as saver:
+        threads = saver.list_threads()
+        models = {saver.get_thread(t.thread_id).settings["model"] for t in threads}
+    assert len(threads) == len(read_jsonl(tmp_path / "out" / "results.jsonl"))
+    assert models == {settings.model}
