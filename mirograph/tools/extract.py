@@ -1,9 +1,9 @@
 """Text out of documents: main text of HTML pages, text of PDFs. Used by fetch and corpus.
 
-HTML goes through trafilatura in precision mode: on pages it was not tuned on, the default
-mode keeps share bars, "related" lists and legal footers that precision mode drops, while
-main text, headings, lists and tables survive. When precision mode finds no main text
-(short or unusual pages) the default mode runs, then the page's visible text.
+HTML goes through trafilatura's default extraction (comments off, tables on), and its
+document tree is rendered as markdown here, so headings, lists and tables stay readable
+and sentences stay whole. When it finds no main text (short or unusual pages), the page's
+visible text is used instead.
 """
 
 from __future__ import annotations
