@@ -15,7 +15,7 @@ import random
 import threading
 from collections.abc import Collection, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from typing import TYPE_CHECKING, Any
+from typing import Any, Self
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import (
@@ -43,9 +43,6 @@ from mirograph.checkpoints._reads import CheckpointReads
 from mirograph.checkpoints._snapshots import seed_keys, without_replayable_seeds
 from mirograph.checkpoints._threads import UPSERT_THREAD, ThreadRows, now_iso
 from mirograph.checkpoints._tuples import compact_checkpoint, compact_metadata
-
-if TYPE_CHECKING:
-    from mirograph.checkpoints.saver import MirographSaver
 
 _CHECKPOINT_COLUMNS = (
     *("thread_id", "checkpoint_ns", "checkpoint_id", "parent_checkpoint_id", "type"),
@@ -104,7 +101,7 @@ class SaverCore(
         settings, note). Backends that cannot nest transactions run them one by one."""
         return nullcontext()
 
-    def with_allowlist(self, extra_allowlist: Collection[tuple[str, ...]]) -> MirographSaver:
+    def with_allowlist(self, extra_allowlist: Collection[tuple[str, ...]]) -> Self:
         """Extend the strict msgpack allow-list through the compression/encryption stack."""
         serde = _serde.with_allowlist(self.serde, extra_allowlist)
         if serde is self.serde:

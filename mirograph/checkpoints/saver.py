@@ -98,7 +98,7 @@ class MirographSaver(SaverCore, SqliteSaver):
             self._open_transaction[0] = True
             try:
                 yield
-            except BaseException:
+            except BaseException:  # even KeyboardInterrupt: roll back, then re-raise
                 self.conn.rollback()
                 raise
             else:
