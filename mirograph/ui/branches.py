@@ -25,8 +25,9 @@ def tree_page(data: UiData, thread_id: str) -> dict[str, Any]:
 
     def visit(tid: str) -> None:
         ordered.append(by_id[tid])
-        for child in sorted(t.thread_id for t in family if t.parent_thread_id == tid):
-            visit(child)
+        children = [t for t in family if t.parent_thread_id == tid]
+        for child in sorted(children, key=lambda t: (t.name, t.thread_id)):  # as shown
+            visit(child.thread_id)
 
     roots = [t.thread_id for t in family if t.parent_thread_id not in by_id]
     for root in roots:
