@@ -118,5 +118,5 @@ def edit_at_fork(saver: MirographSaver, thread_id: str, note: str | None) -> Non
     if note:
         messages = [] if values.get("messages") else [HumanMessage(content=values["question"])]
         update["messages"] = [*messages, HumanMessage(content=note, name=NOTE_NAME)]
-    # As the executor: its fixed edge leads to the summarizer, which routes to the planner.
+    # As the executor: its fixed edge leads to the planner.
     graph.update_state(config, update, as_node="executor")

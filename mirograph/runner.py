@@ -260,7 +260,8 @@ def thread_config(thread_id: str, settings: ResearchContext) -> dict[str, Any]:
 
 
 def recursion_limit(settings: ResearchContext) -> int:
-    """Supersteps a run may need: three per tool round, plus verification rounds."""
+    """Supersteps a run may need: two per tool round (three when it summarizes), plus
+    verification rounds."""
     return max(10_000, 3 * settings.max_tool_calls + 10 * (settings.max_verifications + 2))
 
 

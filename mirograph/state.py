@@ -163,6 +163,10 @@ class ResearchState(TypedDict):
     summary_upto: NotRequired[int]
     """Number of transcript messages folded into `summary`."""
     view_tokens: NotRequired[int]
+    """Tokens of the view the planner sent (or sends next), tool definitions included."""
+    summary_asked: NotRequired[bool]
+    """The planner handed its turn to the summarizer (the view had passed `summarize_at`):
+    its next turn calls the model whatever the count, so the two never loop."""
     started_at: NotRequired[float]
     """Epoch seconds of the first planner call, for the wall-time budget."""
     answer_now: NotRequired[str]

@@ -241,14 +241,14 @@ COMPOSE = [
         builder = StateGraph(ResearchState, context_schema=ResearchContext,
                              input_schema=InputState, output_schema=OutputState)
         builder.add_node("planner", partial(planner, resources=res),
-                         destinations=("executor", "verifier", "finalizer"))
+                         destinations=("executor", "verifier", "finalizer", "summarizer"))
         builder.add_node("executor", partial(executor, resources=res))
         builder.add_node("summarizer", partial(summarizer, resources=res),
                          destinations=("planner", "finalizer"))
         builder.add_node("verifier", critic)
         builder.add_node("finalizer", partial(finalizer, resources=res))
         builder.add_edge(START, "planner")
-        builder.add_edge("executor", "summarizer")
+        builder.add_edge("executor", "planner")
         builder.add_edge("finalizer", END)
         return builder.compile()
     """),
@@ -541,8 +541,9 @@ CONTEXT = [
     """),
     md("""
     `view_sizes` runs the graph and records, after every tool call, the size of the view
-    the planner will see next (the summarizer node measures it, in estimated tokens) and
-    what the summarizer did: `fits`, or `summarized`.
+    the planner sends next (the planner measures it before each model call, in estimated
+    tokens, and hands its turn to the summarizer once it passes the threshold) and after
+    which calls the summarizer folded old turns.
     """),
     code("""
     def view_sizes(pages, **settings):
@@ -550,13 +551,16 @@ CONTEXT = [
         graph = build_research_graph(model=ScriptedChatModel(policy=reader(pages)),
                                      tools=[read_page], summarizer_model=summarizer_model)
         context = ResearchContext(verify="off", **settings)
-        sizes, folds = [], []
+        sizes, folds, calls = [], [], 0
         for update in graph.stream({"question": "Read the document."}, context=context,
                                    stream_mode="updates"):
-            if "summarizer" in update:
-                sizes.append(update["summarizer"]["view_tokens"])
-                if update["summarizer"]["activity"]["detail"] == "summarized":
-                    folds.append(len(sizes))
+            (node, values), = update.items()
+            if node == "executor":
+                calls += 1
+            elif node == "summarizer" and values["activity"]["detail"] == "summarized":
+                folds.append(calls)
+            elif node == "planner" and calls and not values.get("summary_asked"):
+                sizes.append(values["view_tokens"])  # the view of a model call
         return sizes, folds, summarizer_model
 
 

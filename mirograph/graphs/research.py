@@ -2,10 +2,11 @@
 
 ```
 START -> planner
+planner    --view past summarize_at-->    summarizer (before the model call)
 planner    --tool calls, budget left-->   executor (one Send task per call)
 planner    --tool calls, budget spent-->  finalizer ("answer now")
 planner    --no tool calls-->             verifier
-executor   -->                            summarizer
+executor   -->                            planner
 summarizer --view fits-->                 planner
 summarizer --view cannot fit-->           finalizer ("answer now")
 verifier   --accepted-->                  finalizer -> END
@@ -45,7 +46,7 @@ NODES: dict[str, Callable[..., Any]] = {
     "finalizer": finalizer,
 }
 ROUTES: dict[str, tuple[str, ...]] = {
-    "planner": ("executor", "verifier", "finalizer"),
+    "planner": ("executor", "verifier", "finalizer", "summarizer"),
     "summarizer": ("planner", "finalizer"),
     "verifier": ("planner", "finalizer"),
 }
@@ -101,7 +102,7 @@ def build_research_graph(
             kwargs["input_schema"] = ToolTask
         builder.add_node(node_name, function, **kwargs)
     builder.add_edge(START, "planner")
-    builder.add_edge("executor", "summarizer")
+    builder.add_edge("executor", "planner")
     builder.add_edge("finalizer", END)
     return builder.compile(checkpointer=checkpointer, name=name)
 

@@ -11,7 +11,7 @@ Tool results were already truncated at ingestion. The view is a pure function of
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from langchain_core.messages import (
     AIMessage,
@@ -21,9 +21,10 @@ from langchain_core.messages import (
     SystemMessage,
     ToolMessage,
 )
+from langchain_core.tools import BaseTool
 
 from mirograph.context import ResearchContext
-from mirograph.memory.tokens import TokenCounter, estimate_tokens
+from mirograph.memory.tokens import TokenCounter, estimate_tokens, estimate_tool_tokens
 from mirograph.memory.transcript_index import OMITTED, SHORTENED, index_for, shorten_turn, stub
 from mirograph.prompts import load_prompt
 from mirograph.state import ResearchState
@@ -42,12 +43,14 @@ __all__ = [
     "count_view_tokens",
     "estimate_tokens",
     "format_instructions",
+    "needs_summary",
     "shorten_old_turns",
     "stub_old_results",
     "summary_start",
     "system_prompt",
     "task_message",
     "truncate_result",
+    "view_size",
     "view_tokens",
     "view_with_tokens",
 ]
@@ -161,6 +164,21 @@ def count_view_tokens(
     if counter is None:
         return view_tokens(state, settings)
     return counter(view_with_tokens(state, settings)[0])
+
+
+def view_size(
+    state: ResearchState,
+    settings: ResearchContext,
+    counter: TokenCounter | None,
+    tools: Iterable[BaseTool],
+) -> int:
+    """Tokens of the view the planner sends next, with the definitions of the tools it binds."""
+    return count_view_tokens(state, settings, counter) + estimate_tool_tokens(tools)
+
+
+def needs_summary(tokens: int, settings: ResearchContext) -> bool:
+    """Whether a view of `tokens` has passed `summarize_at` of the window."""
+    return tokens >= settings.summarize_at * settings.context_window_tokens
 
 
 def stub_old_results(messages: Sequence[AnyMessage], keep: int) -> list[AnyMessage]:

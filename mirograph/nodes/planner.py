@@ -26,6 +26,7 @@ from langgraph.types import Command, Send
 from mirograph.answers.sources import pages_read, source_key
 from mirograph.context import ResearchContext
 from mirograph.memory import context_view
+from mirograph.memory.context_window import needs_summary, view_size
 from mirograph.memory.transcript_index import repeated_calls, thread_ids_of
 from mirograph.models.overflow import is_context_overflow
 from mirograph.progress import emit_progress
@@ -50,12 +51,14 @@ PageCache = dict[str, tuple[int, ToolMessage]]
 
 @dataclass(frozen=True)
 class _Turn:
-    """What every route of one planner step writes: the new messages and the run clock."""
+    """What every route of one planner step writes: the new messages and `writes`."""
 
     new: list[AnyMessage]
     started: float
-    fresh: dict[str, Any]
-    """Per-run counters reset when a finished thread gets a follow-up question."""
+    writes: dict[str, Any]
+    """Besides the messages: the per-run counters a follow-up question resets, the run
+    clock when it starts, and a turn handed to the summarizer taken back. Nothing else:
+    a channel written with its own value still costs a write and a version per step."""
 
     @classmethod
     def of(cls, state: ResearchState) -> _Turn:
@@ -64,29 +67,38 @@ class _Turn:
         # `tool_calls_used` keeps counting the thread's total.
         new_run = state.get("status") in FINISHED
         started = time.time() if new_run else (state.get("started_at") or time.time())
-        fresh: dict[str, Any] = {}
+        writes: dict[str, Any] = {}
         if new_run:
             total = state.get("tool_calls_used", 0)
-            fresh = {"answer_now": "", "verifications": 0, "verified": None}
-            fresh["run_calls_start"] = total
+            writes = {"answer_now": "", "verifications": 0, "verified": None}
+            writes["run_calls_start"] = total
+        if started != state.get("started_at"):
+            writes["started_at"] = started
+        if state.get("summary_asked"):
+            writes["summary_asked"] = False
         ask = not state.get("messages") or new_run
-        return cls([HumanMessage(content=state["question"])] if ask else [], started, fresh)
+        return cls([HumanMessage(content=state["question"])] if ask else [], started, writes)
 
 
 def planner(
     state: ResearchState, runtime: Runtime[ResearchContext], *, resources: Resources
-) -> Command[Literal["executor", "verifier", "finalizer"]]:
-    """Ask the model for the next step and route to tools, verification or "answer now"."""
+) -> Command[Literal["executor", "verifier", "finalizer", "summarizer"]]:
+    """Ask the model for the next step and route to tools, verification or "answer now";
+    first hand the turn to the summarizer when the view has passed `summarize_at`."""
     settings = runtime.context
     turn = _Turn.of(state)
     messages = state.get("messages", [])
     # The transcript itself when nothing joins it (the common case): a copy of a 12,000-message
     # transcript costs more than the rest of the round.
     thread = [*messages, *turn.new] if turn.new else messages
-    view = context_view({**state, "messages": thread}, settings)
+    current: ResearchState = {**state, "messages": thread}  # type: ignore[typeddict-item]
     tools = resources.tools_for(settings)
+    tokens = view_size(current, settings, resources.token_counter, tools.values())
+    if needs_summary(tokens, settings) and not state.get("summary_asked"):
+        return _hand_to_summarizer(turn, tokens)
+    view = context_view(current, settings)
     model = resources.chat_model(settings, "planner")
-    emit_progress(runtime, state, "planner", "thinking")
+    emit_progress(runtime, state, "planner", "thinking", view_tokens=tokens)
     try:
         choice = settings.tool_choice or None
         bound = model.bind_tools(list(tools.values()), tool_choice=choice) if tools else model
@@ -101,9 +113,9 @@ def planner(
     calls = planned_calls(response)
     if not calls:
         update = {"status": "verifying", "activity": {"node": "planner", "detail": "answered"}}
-        return Command(update={**_written(turn, response), **update}, goto="verifier")
+        return Command(update={**_written(turn, response, tokens), **update}, goto="verifier")
     total = state.get("tool_calls_used", 0)
-    used = run_calls_used({**state, **turn.fresh})  # type: ignore[typeddict-item]
+    used = run_calls_used({**state, **turn.writes})  # type: ignore[typeddict-item]
     reason = _budget_spent(settings, used, turn.started)
     if reason:
         skipped = [
@@ -122,9 +134,11 @@ def planner(
     spent = BUDGET_SPENT.format(budget=settings.max_tool_calls)
     tasks += [_task(call, 0, {}, skipped=spent) for call in calls[fits:]]
     detail = ", ".join(c["name"] for c in calls[:fits])
-    update = {"status": "researching", "activity": {"node": "planner", "detail": detail}}
+    update: dict[str, Any] = {"activity": {"node": "planner", "detail": detail}}
+    if state.get("status") != "researching":
+        update["status"] = "researching"
     return Command(
-        update={**_written(turn, response), **update},
+        update={**_written(turn, response, tokens), **update},
         goto=[Send("executor", task) for task in tasks],
     )
 
@@ -150,15 +164,29 @@ def ask(model: Runnable, view: list[BaseMessage], thread: list[AnyMessage]) -> A
     return None
 
 
-def _written(turn: _Turn, response: AIMessage) -> dict[str, Any]:
-    return {**turn.fresh, "messages": [*turn.new, response], "started_at": turn.started}
+def _written(turn: _Turn, response: AIMessage, tokens: int) -> dict[str, Any]:
+    return {**turn.writes, "messages": [*turn.new, response], "view_tokens": tokens}
+
+
+def _hand_to_summarizer(turn: _Turn, tokens: int) -> Command:
+    """The view has passed `summarize_at`: the summarizer folds it before the model sees it.
+
+    A new question joins the transcript now (the summarizer sees what the model will)."""
+    update: dict[str, Any] = {
+        **turn.writes,
+        "summary_asked": True,
+        "view_tokens": tokens,
+        "activity": {"node": "planner", "detail": "context full"},
+    }
+    if turn.new:
+        update |= {"messages": turn.new, "status": "researching"}
+    return Command(update=update, goto="summarizer")
 
 
 def _answer_now(turn: _Turn, messages: list[AnyMessage], reason: str, detail: str) -> Command:
     update = {
-        **turn.fresh,
+        **turn.writes,
         "messages": messages,
-        "started_at": turn.started,
         "answer_now": reason,
         "activity": {"node": "planner", "detail": detail},
     }

@@ -1,11 +1,13 @@
-"""The summarizer: context management after each tool round.
+"""The summarizer: context management, when the view passes `summarize_at` of the window.
 
-Counts the tokens of the view the planner will see next. Below `summarize_at` of the
-window it only records the count. Past it, it folds the oldest turns since the last summary
-into the running summary (summarizer model, in chunks that fit the window), keeping at least
-the last K tool rounds verbatim. When even that view cannot fit, the run goes to "answer
-now" — and the summary is made to cover everything, so the finalizer's own call fits too,
-instead of the provider rejecting an over-long prompt.
+The planner counts its view before each model call (`context_window.view_size`) and hands
+its turn to the summarizer once the count passes `summarize_at` (`needs_summary`), so a
+tool round is two steps, not three. A graph that wires the summarizer after every tool
+round still works: below the threshold it only records the count. Past it, it folds the
+oldest turns since the last summary into the running summary (summarizer model, in chunks
+that fit the window), keeping at least the last K tool rounds verbatim. When even that view
+cannot fit, the run goes to "answer now" — and the summary is made to cover everything, so
+the finalizer's own call fits too, instead of the provider rejecting an over-long prompt.
 """
 
 from __future__ import annotations
@@ -19,7 +21,13 @@ from langgraph.types import Command
 
 from mirograph.context import ResearchContext
 from mirograph.memory import context_view
-from mirograph.memory.context_window import answer_now_prompt, count_view_tokens, summary_start
+from mirograph.memory.context_window import (
+    answer_now_prompt,
+    count_view_tokens,
+    needs_summary,
+    summary_start,
+    view_size,
+)
 from mirograph.memory.summary import (
     SummaryBudget,
     SummaryDoesNotFit,
@@ -27,7 +35,7 @@ from mirograph.memory.summary import (
     render_turns,
     summarize,
 )
-from mirograph.memory.tokens import clip_to_tokens, estimate_tool_tokens
+from mirograph.memory.tokens import clip_to_tokens
 from mirograph.progress import emit_progress
 from mirograph.resources import Resources
 from mirograph.state import ResearchState
@@ -42,10 +50,9 @@ def summarizer(
 ) -> Command[Literal["planner", "finalizer"]]:
     """Keep the next planner input inside the window, or route to "answer now"."""
     settings = runtime.context
-    tool_tokens = estimate_tool_tokens(resources.tools_for(settings).values())
     limit = input_limit(settings)
-    tokens = count_view_tokens(state, settings, resources.token_counter) + tool_tokens
-    if tokens < settings.summarize_at * settings.context_window_tokens:
+    tokens = _view_size(state, settings, resources)
+    if not needs_summary(tokens, settings):
         return _route("planner", {"view_tokens": tokens}, "fits")
 
     emit_progress(runtime, state, "summarizer", "summarizing", view_tokens=tokens)
@@ -54,7 +61,7 @@ def summarizer(
     with contextlib.suppress(SummaryDoesNotFit):
         update = _fold(state, settings, resources, keep_rounds(settings.keep_tool_results))
     folded: ResearchState = {**state, **update}  # type: ignore[typeddict-item]
-    tokens = count_view_tokens(folded, settings, resources.token_counter) + tool_tokens
+    tokens = _view_size(folded, settings, resources)
     if tokens <= limit:
         detail = "summarized" if update else "nothing to fold"
         return _route("planner", {**update, "view_tokens": tokens}, detail)
@@ -65,6 +72,12 @@ def summarizer(
     update["view_tokens"] = count_view_tokens(final, settings, resources.token_counter)
     update["answer_now"] = reason
     return _route("finalizer", update, "window full")
+
+
+def _view_size(state: ResearchState, settings: ResearchContext, resources: Resources) -> int:
+    return view_size(
+        state, settings, resources.token_counter, resources.tools_for(settings).values()
+    )
 
 
 def input_limit(settings: ResearchContext) -> int:

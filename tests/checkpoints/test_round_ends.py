@@ -1,18 +1,26 @@
 """Tool rounds end where the saver says the planner runs next, whatever the nodes between
-are called: `fork --step` lands right with a user's node in the summarizer's place."""
+are called: `fork --step` lands right with a user's node between the executor and the
+planner, in a graph composed from mirograph's nodes."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Literal
 
 from langchain_core.messages import ToolMessage
 from langchain_core.tools import tool
+from langgraph.graph import END, START, StateGraph
 from langgraph.types import Command
 
-from mirograph import ResearchContext, ScriptedChatModel, build_research_graph
+from mirograph import InputState, OutputState, ResearchContext, Resources, ScriptedChatModel
 from mirograph.branching import checkpoint_for_step, fork_at
 from mirograph.checkpoints import open_checkpointer
 from mirograph.fork_steps import fork_steps
+from mirograph.nodes.executor import executor
+from mirograph.nodes.finalizer import finalizer
+from mirograph.nodes.planner import planner
+from mirograph.nodes.summarizer import summarizer
+from mirograph.nodes.verifier import verifier
 from mirograph.state import ResearchState
 
 SETTINGS = ResearchContext(verify="off")
@@ -25,8 +33,29 @@ def fetch(n: int) -> str:
 
 
 def compressor(state: ResearchState) -> Command[Literal["planner", "finalizer"]]:
-    """A user's context manager in the summarizer's place, reporting under its own name."""
+    """A user's node after every tool round, reporting under its own name."""
     return Command(goto="planner", update={"activity": {"node": "compressor", "detail": "kept"}})
+
+
+def composed(checkpointer):
+    """The research graph with `compressor` between the executor and the planner."""
+    res = Resources(model=ScriptedChatModel(policy=policy), tools=[fetch])
+    builder = StateGraph(
+        ResearchState,
+        context_schema=ResearchContext,
+        input_schema=InputState,
+        output_schema=OutputState,
+    )
+    builder.add_node("planner", partial(planner, resources=res))
+    builder.add_node("executor", partial(executor, resources=res))
+    builder.add_node("compressor", compressor)
+    builder.add_node("summarizer", partial(summarizer, resources=res))
+    builder.add_node("verifier", partial(verifier, resources=res))
+    builder.add_node("finalizer", partial(finalizer, resources=res))
+    builder.add_edge(START, "planner")
+    builder.add_edge("executor", "compressor")
+    builder.add_edge("finalizer", END)
+    return builder.compile(checkpointer=checkpointer)
 
 
 def policy(messages: list) -> object:
@@ -35,15 +64,10 @@ def policy(messages: list) -> object:
     return {"tool_calls": [{"name": "fetch", "args": {"n": done + 1}}]} if done < 3 else "Done."
 
 
-def test_fork_step_lands_after_the_round_when_the_summarizer_is_replaced(tmp_path):
+def test_fork_step_lands_after_the_round_whatever_runs_before_the_planner(tmp_path):
     config = {"configurable": {"thread_id": "t"}}
     with open_checkpointer(tmp_path / "db.sqlite") as saver:
-        graph = build_research_graph(
-            model=ScriptedChatModel(policy=policy),
-            tools=[fetch],
-            checkpointer=saver,
-            summarizer=compressor,
-        )
+        graph = composed(saver)
         graph.invoke({"question": "q"}, config, context=SETTINGS)
         lineage = saver.history("t")
         ends = {info.checkpoint_id: n for info, n in fork_steps(lineage) if n is not None}
@@ -60,4 +84,4 @@ def test_fork_step_lands_after_the_round_when_the_summarizer_is_replaced(tmp_pat
         "page 1",
         "page 2",
     ]
-    assert forked.next == ("summarizer",)  # the fork's edit stands as the executor's
+    assert forked.next == ("planner",)  # the fork's edit stands as the executor's
