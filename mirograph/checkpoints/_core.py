@@ -26,6 +26,7 @@ from langgraph.checkpoint.base import (
     get_checkpoint_metadata,
 )
 
+import mirograph.checkpoints._codec as _codec
 import mirograph.checkpoints._serde as _serde
 import mirograph.checkpoints._writes as _writes
 import mirograph.checkpoints.leases as leases
@@ -107,6 +108,7 @@ class SaverCore(
         if serde is self.serde:
             return self
         self._staged_settings()  # created before the copy, so the clone shares it
+        self._bases()
         self._early_writes()
         leases.fences(self)
         clone = copy.copy(self)  # shares the connection (or pool) and the lock
@@ -144,9 +146,11 @@ class SaverCore(
         checkpoint = without_replayable_seeds(self._read, config, checkpoint, meta)
         compact, counters = compact_metadata(meta)
         values = checkpoint.get("channel_values") or {}
-        row = (
-            *(thread_id, checkpoint_ns, checkpoint["id"], conf.get("checkpoint_id")),
-            *self.serde.dumps_typed(compact_checkpoint(checkpoint)),
+        key = (thread_id, checkpoint_ns, checkpoint["id"])
+        parent_id = conf.get("checkpoint_id")
+        codec = _codec.BlobCodec(self.serde)
+        blob = self._draft(codec, key, parent_id, compact_checkpoint(checkpoint))
+        rest = (
             compact,
             *(meta.get("step"), meta.get("source"), meta.get("run_id"), tool_calls, status),
             *(listed["activity_node"], listed["activity_detail"], created),
@@ -156,6 +160,8 @@ class SaverCore(
             leases.before_write(self, thread_id, meta.get("source"))
         with self._thread_lock(thread_id), self._write() as cur:
             leases.check_fence(self, cur, thread_id)
+            stored, depth = self._settle(cur, codec, key, parent_id, blob)
+            row = (*key, parent_id, *stored, *rest)
             cur.execute(insert_checkpoint_sql(self.layout.next_ref), row)
             self._store_early_writes(cur, (thread_id, checkpoint_ns, checkpoint["id"]))
             if checkpoint_ns == "":
@@ -170,9 +176,11 @@ class SaverCore(
                     ),
                 )
                 staged = self._write_staged(cur, thread_id)
+        if isinstance(blob, _codec.Draft):  # committed: the next checkpoint's base
+            self._bases().put(key[:2], _codec.Written(key[2], blob.raw, stored, depth))
         if checkpoint_ns == "":
-            for key in staged:
-                self._staged_settings().pop(key, None)
+            for name in staged:
+                self._staged_settings().pop(name, None)
         if checkpoint_ns == "" and not triggered:
             leases.run_stopped(self, thread_id)  # nothing triggers a next step: the run ended
         return {
@@ -182,6 +190,34 @@ class SaverCore(
                 "checkpoint_id": checkpoint["id"],
             }
         }
+
+    def _bases(self) -> _codec.Bases:
+        """The blob written last per thread namespace (shared by clones)."""
+        bases = self.__dict__.get("_last_blobs")
+        if bases is None:
+            bases = self.__dict__["_last_blobs"] = _codec.Bases()
+        return bases
+
+    def _draft(
+        self, codec: _codec.BlobCodec, key: tuple[str, str, str], parent_id: str | None, obj: Any
+    ) -> _codec.Draft | tuple[str, bytes]:
+        """The checkpoint's blob: a parent delta where it can be (`_codec`)."""
+        if not codec.deltas:
+            return self.serde.dumps_typed(obj)
+        return _codec.draft(codec, obj, self._bases().get(key[:2]), parent_id)
+
+    def _settle(
+        self,
+        cur: Any,
+        codec: _codec.BlobCodec,
+        key: tuple[str, str, str],
+        parent_id: str | None,
+        blob: _codec.Draft | tuple[str, bytes],
+    ) -> tuple[tuple[str, bytes], int]:
+        """The blob to store and its delta depth, in the write's transaction."""
+        if not isinstance(blob, _codec.Draft):
+            return blob, 0
+        return _codec.settle(cur, codec, key, parent_id, blob)
 
     def put_writes(
         self,

@@ -16,6 +16,7 @@ from typing import Any
 from langgraph.checkpoint.base import DeltaChannelHistory, PendingWrite, writes_sort_key
 from langgraph.checkpoint.serde.base import SerializerProtocol
 
+import mirograph.checkpoints._codec as _codec
 import mirograph.checkpoints._writes as _writes
 
 ANCESTORS_SQL = """
@@ -31,11 +32,6 @@ WITH RECURSIVE ancestors(checkpoint_id, parent_checkpoint_id, value_keys, ref, d
 )
 SELECT checkpoint_id, value_keys, ref FROM ancestors
 """
-
-_BLOB_SQL = (
-    "SELECT type, checkpoint FROM checkpoints "
-    "WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?"
-)
 
 
 def delta_history(
@@ -74,8 +70,8 @@ def delta_history(
         keys = json.loads(value_keys) if value_keys is not None else None
         if keys is not None and not active.intersection(keys):
             continue
-        type_, blob = cur.execute(_BLOB_SQL, (thread_id, checkpoint_ns, cid)).fetchone()
-        values = serde.loads_typed((type_, blob)).get("channel_values") or {}
+        values = _codec.load_one(cur, serde, thread_id, checkpoint_ns, cid).get("channel_values")
+        values = values or {}
         for ch in [ch for ch in active if ch in values]:
             seed_by_ch[ch] = values[ch]
             active.discard(ch)

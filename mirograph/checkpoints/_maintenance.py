@@ -8,6 +8,7 @@ from typing import Any
 
 from langgraph.checkpoint.serde.base import SerializerProtocol
 
+import mirograph.checkpoints._codec as _codec
 from mirograph.checkpoints._records import LINEAGE_IDS_SQL
 from mirograph.checkpoints._sql import upsert
 from mirograph.checkpoints._tuples import COUNTERS, full_metadata
@@ -45,7 +46,10 @@ def delete_checkpoints(cur: Cursor, thread_id: str, layout: Layout) -> None:
     cur.execute("UPDATE threads SET head_checkpoint_id = NULL WHERE thread_id = ?", (thread_id,))
 
 
-def delete_for_runs(cur: Cursor, run_ids: Sequence[str], layout: Layout) -> None:
+def delete_for_runs(
+    cur: Cursor, run_ids: Sequence[str], layout: Layout, codec: _codec.BlobCodec
+) -> None:
+    """Delete the runs' checkpoints; the delta children left first become keyframes."""
     if not run_ids:
         return
     marks = ",".join("?" * len(run_ids))
@@ -54,6 +58,11 @@ def delete_for_runs(cur: Cursor, run_ids: Sequence[str], layout: Layout) -> None
         f"WHERE run_id IN ({marks})",
         tuple(run_ids),
     ).fetchall()
+    by_ns: dict[tuple[str, str], list[str]] = {}
+    for thread_id, ns, cid in doomed:
+        by_ns.setdefault((thread_id, ns), []).append(cid)
+    for (thread_id, ns), ids in by_ns.items():
+        _codec.detach(cur, codec, thread_id, ns, ids, frozenset(ids))
     if layout.legacy:
         cur.executemany(
             "DELETE FROM writes WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?",
@@ -114,8 +123,24 @@ _COPY_LEGACY_WRITES = _copy_all(
 _COPY_THREAD = _copy_all("threads", _THREAD_COPY_COLUMNS, ("thread_id",))
 
 
-def copy_thread(cur: Cursor, source: str, target: str, layout: Layout) -> None:
-    """Copy every checkpoint and write, and the thread row with its head and settings."""
+def copy_thread(
+    cur: Cursor, source: str, target: str, layout: Layout, codec: _codec.BlobCodec
+) -> None:
+    """Copy every checkpoint and write, and the thread row with its head and settings.
+
+    Deltas stay readable: every copied row's parent is copied too. A target row that a
+    copied one replaces first gives its own delta children keyframes."""
+    replaced = cur.execute(
+        "SELECT t.checkpoint_ns, t.checkpoint_id FROM checkpoints t JOIN checkpoints s "
+        "ON s.thread_id = ? AND s.checkpoint_ns = t.checkpoint_ns "
+        "AND s.checkpoint_id = t.checkpoint_id WHERE t.thread_id = ?",
+        (source, target),
+    ).fetchall()
+    by_ns: dict[str, list[str]] = {}
+    for ns, cid in replaced:
+        by_ns.setdefault(ns, []).append(cid)
+    for ns, ids in by_ns.items():
+        _codec.detach(cur, codec, target, ns, ids, frozenset(ids))
     cur.execute(_copy_checkpoints(layout), (target, source))
     cur.execute(_copy_task_writes(), (target, source))
     if layout.legacy:
@@ -166,7 +191,11 @@ def copy_lineage(
 
 
 def _replay_channels(
-    serde: SerializerProtocol, type_: str, blob: bytes, metadata: str, counters: str | None
+    cur: Cursor,
+    serde: SerializerProtocol,
+    key: tuple[str, str, str],
+    metadata: str,
+    counters: str | None,
 ) -> set[str]:
     """Delta channels this checkpoint rebuilds from ancestors' writes.
 
@@ -176,7 +205,7 @@ def _replay_channels(
     counters = full_metadata(metadata, None, None, counters).get(COUNTERS)
     if not counters:
         return set()
-    checkpoint = serde.loads_typed((type_, blob))
+    checkpoint = _codec.load_one(cur, serde, *key)
     versions = checkpoint.get("channel_versions") or {}
     values = checkpoint.get("channel_values") or {}
     return {ch for ch in counters if ch in versions and ch not in values}
@@ -192,13 +221,13 @@ def keep_latest(cur: Cursor, serde: SerializerProtocol, thread_id: str, layout: 
     ]
     for ns in namespaces:
         latest = _latest(cur, thread_id, ns)
-        type_, blob, metadata, counters = cur.execute(
-            "SELECT type, checkpoint, metadata, counters FROM checkpoints "
+        metadata, counters = cur.execute(
+            "SELECT metadata, counters FROM checkpoints "
             "WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?",
             (thread_id, ns, latest),
         ).fetchone()
         keep = [latest]
-        pending = _replay_channels(serde, type_, blob, metadata, counters)
+        pending = _replay_channels(cur, serde, (thread_id, ns, latest), metadata, counters)
         if pending:
             for cid in lineage_ids(cur, thread_id, ns, latest)[1:]:
                 keep.append(cid)
@@ -219,6 +248,8 @@ def keep_latest(cur: Cursor, serde: SerializerProtocol, thread_id: str, layout: 
             "thread_id = ? AND checkpoint_ns = ? "
             "AND checkpoint_id NOT IN (SELECT checkpoint_id FROM _keep)"
         )
+        # The oldest kept checkpoint's parent goes: a delta there becomes a keyframe.
+        _codec.orphan(cur, _codec.BlobCodec(serde), thread_id, ns, [keep[-1]])
         cur.execute(_THREAD_WRITES.format(doomed), (thread_id, ns))
         for table in ("checkpoints", "writes") if layout.legacy else ("checkpoints",):
             cur.execute(f"DELETE FROM {table} WHERE {doomed}", (thread_id, ns))
@@ -253,15 +284,18 @@ class Maintenance:
         """Delete the checkpoints (and writes) created by these runs.
 
         Like upstream, this can break DeltaChannel replay for later checkpoints of the
-        same thread; heads that pointed at deleted checkpoints move to the newest left.
+        same thread; heads that pointed at deleted checkpoints move to the newest left, and
+        blobs stored as deltas against deleted ones are stored whole first.
         """
         with self._write() as cur:
-            delete_for_runs(cur, [str(r) for r in run_ids], self.layout)
+            codec = _codec.BlobCodec(self.serde)
+            delete_for_runs(cur, [str(r) for r in run_ids], self.layout, codec)
 
     def copy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
         """Copy every checkpoint and write of a thread (all namespaces) to another id."""
         with self._write() as cur:
-            copy_thread(cur, str(source_thread_id), str(target_thread_id), self.layout)
+            codec = _codec.BlobCodec(self.serde)
+            copy_thread(cur, str(source_thread_id), str(target_thread_id), self.layout, codec)
 
     def prune(self, thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
         """Drop old checkpoints; `keep_latest` keeps what DeltaChannel replay still needs.

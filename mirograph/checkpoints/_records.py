@@ -9,7 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from mirograph.checkpoints._chain import Blobs
 from mirograph.checkpoints._columns import decode_next, next_nodes
+from mirograph.checkpoints._sql import marks
 
 
 @dataclass(frozen=True)
@@ -142,27 +144,30 @@ SELECT COALESCE(
 
 
 def with_next_nodes(
-    cur: Any,
-    thread_id: str,
+    blobs: Blobs,
     steps: list[StepInfo],
-    load: Callable[[str, bytes], Any],
+    load: Callable[[Blobs, str], Any],
     send_node: Callable[[Any], Any],
 ) -> list[StepInfo]:
     """`steps` with `next_nodes` computed from the blob where a row predates the column
-    (written by an older mirograph or the stock saver); rows that have it are kept."""
+    (written by an older mirograph or the stock saver); rows that have it are kept.
+
+    `blobs` are the thread's root checkpoints (`_chain`), `load` deserializes one."""
     missing = [s.checkpoint_id for s in steps if s.next_nodes is None]
     if not missing:
         return steps
     found: dict[str, tuple[str, ...]] = {}
     for start in range(0, len(missing), 500):
         part = missing[start : start + 500]
-        rows = cur.execute(
-            "SELECT checkpoint_id, type, checkpoint FROM checkpoints WHERE thread_id = ? "
-            f"AND checkpoint_ns = '' AND checkpoint_id IN ({','.join('?' * len(part))})",
-            (thread_id, *part),
+        rows = blobs.cur.execute(
+            "SELECT checkpoint_id, parent_checkpoint_id, type, checkpoint FROM checkpoints "
+            f"WHERE thread_id = ? AND checkpoint_ns = '' AND checkpoint_id IN ({marks(len(part))})",
+            (blobs.thread_id, *part),
         ).fetchall()
-        for cid, type_, blob in rows:
-            checkpoint = load(type_, blob)
+        for row in rows:
+            blobs.add(*row)
+        for cid, *_ in rows:
+            checkpoint = load(blobs, cid)
             if isinstance(checkpoint, dict):
                 found[cid] = tuple(next_nodes(checkpoint, send_node))
     return [

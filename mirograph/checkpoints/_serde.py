@@ -16,7 +16,15 @@ from langgraph.checkpoint.serde.base import CipherProtocol, SerializerProtocol
 from langgraph.checkpoint.serde.encrypted import EncryptedSerializer
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 
-from mirograph.checkpoints._blob import _ZLIB_SUFFIX, MAX_INFLATED, _inflate
+from mirograph.checkpoints._blob import (
+    _ZLIB_SUFFIX,
+    KEYFRAME,
+    MAX_INFLATED,
+    MSGPACK,
+    PLAIN,
+    deflate,
+    unpack,
+)
 from mirograph.checkpoints._zdict import _ZDICT_V1
 from mirograph.errors import ConfigError, DatabaseError
 
@@ -42,7 +50,7 @@ COMPRESS_ABOVE = 64
 class CompressedSerializer(SerializerProtocol):
     """Deflate blobs with a preset dictionary, tagging the type so loading inflates them.
 
-    The suffix avoids `+`, which `EncryptedSerializer` uses to find the cipher name.
+    The tags (`_blob`) avoid `+`, which `EncryptedSerializer` uses to find the cipher name.
     """
 
     def __init__(
@@ -63,22 +71,28 @@ class CompressedSerializer(SerializerProtocol):
         return self.serde.loads(data)
 
     def dumps_typed(self, obj: Any) -> tuple[str, bytes]:
-        type_, data = self.serde.dumps_typed(obj)
+        return self.pack(*self.serde.dumps_typed(obj))
+
+    def pack(self, type_: str, data: bytes) -> tuple[str, bytes]:
+        """The stored (type, bytes) of serialized `data` (tags in `_blob`): msgpack gets a
+        short tag, deflated when that makes it smaller; other types the `;zd1` stream."""
         if len(data) >= self.min_size:
-            deflate = zlib.compressobj(6, zdict=_ZDICT_V1)
-            packed = deflate.compress(data) + deflate.flush()
-            if len(packed) < len(data):
-                return type_ + _ZLIB_SUFFIX, packed
-        return type_, data
+            if type_ == MSGPACK:
+                packed = deflate(data)
+                if len(packed) < len(data):
+                    return KEYFRAME, packed
+            else:
+                packer = zlib.compressobj(6, zdict=_ZDICT_V1)
+                packed = packer.compress(data) + packer.flush()
+                if len(packed) < len(data):
+                    return type_ + _ZLIB_SUFFIX, packed
+        return (PLAIN if type_ == MSGPACK else type_), data
 
     def loads_typed(self, data: tuple[str, bytes]) -> Any:
         type_, payload = data
-        if type_.endswith(_ZLIB_SUFFIX):
-            payload = _inflate(payload, self.max_inflated)
-            type_ = type_[: -len(_ZLIB_SUFFIX)]
-        elif "+" in type_:
+        if "+" in type_:
             raise DatabaseError("This database is encrypted: pass its encryption key to open it.")
-        return self.serde.loads_typed((type_, payload))
+        return self.serde.loads_typed(unpack(type_, payload, None, self.max_inflated))
 
 
 class AesGcmCipher(CipherProtocol):

@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+import mirograph.checkpoints._codec as _codec
 from mirograph.checkpoints._columns import send_node
 from mirograph.checkpoints._records import (
     HISTORY_SQL,
@@ -149,6 +150,6 @@ class ThreadRows:
                 {"thread": str(thread_id), "checkpoint": target, "limit": 10**7},
             ).fetchall()
             steps = [step_from_row(row) for row in rows]
-            return with_next_nodes(
-                cur, str(thread_id), steps, lambda *typed: self.serde.loads_typed(typed), send_node
-            )
+            codec = _codec.BlobCodec(self.serde)
+            blobs = codec.blobs(cur, str(thread_id), "")
+            return with_next_nodes(blobs, steps, codec.load, send_node)

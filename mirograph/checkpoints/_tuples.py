@@ -10,6 +10,7 @@ from typing import Any, cast
 from langgraph.checkpoint.base import CheckpointMetadata, CheckpointTuple, writes_sort_key
 from langgraph.checkpoint.serde.base import SerializerProtocol
 
+import mirograph.checkpoints._codec as _codec
 import mirograph.checkpoints._writes as _writes
 
 TupleRow = tuple[str, str, str, str | None, str, bytes, Any, Any, Any, Any, Any, Any]
@@ -95,9 +96,10 @@ def load_tuples(
 ) -> list[CheckpointTuple]:
     """Deserialize checkpoint rows and attach their pending writes (sorted as LangGraph expects)."""
     writes = _writes_by_checkpoint(cur, rows, serde, legacy, has_task_path)
+    loaded = _codec.load_checkpoints(cur, serde, [row[:6] for row in rows])
     tuples = []
-    for row in rows:
-        thread_id, ns, cid, parent_id, type_, blob, metadata, step, source = row[:9]
+    for row, blob in zip(rows, loaded, strict=True):
+        thread_id, ns, cid, parent_id, _, _, metadata, step, source = row[:9]
         counters, created_at = row[9], row[10]
         parent = (
             {
@@ -119,7 +121,7 @@ def load_tuples(
                         "checkpoint_id": cid,
                     }
                 },
-                full_checkpoint(serde.loads_typed((type_, blob)), cid, created_at),
+                full_checkpoint(blob, cid, created_at),
                 cast(CheckpointMetadata, full_metadata(metadata, step, source, counters)),
                 parent,
                 _writes.pending(writes.get((thread_id, ns, cid), [])),

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mirograph.checkpoints._blob import _ZLIB_SUFFIX, MAX_INFLATED, _inflate
+from mirograph.checkpoints._blob import MAX_INFLATED, unpack
+from mirograph.checkpoints._chain import Blobs
 from mirograph.checkpoints._records import (
     HISTORY_SQL,
     HISTORY_SQL_BEFORE_NEXT,
@@ -67,20 +68,32 @@ _MESSAGES = b"\xa8messages"
 these bytes holds no message write, so `message_count` does not unpack it."""
 
 
-def _inflated(type_: str, blob: bytes | None) -> tuple[str, bytes | None]:
-    """A stored value's serializer tag and bytes, inflated if it was compressed."""
-    if type_.endswith(_ZLIB_SUFFIX):
-        return type_[: -len(_ZLIB_SUFFIX)], _inflate(blob or b"", MAX_INFLATED)
+def _open(type_: str, blob: bytes) -> tuple[str, bytes]:
+    """A stored blob as it is: this reader has no key for an encrypted one."""
     if "+" in type_:
         raise DatabaseError("This database is encrypted: pass its encryption key to open it.")
     return type_, blob
 
 
+def _inflated(type_: str, blob: bytes | None) -> tuple[str, bytes]:
+    """A stored value's serializer type and bytes, inflated if it was compressed."""
+    return unpack(*_open(type_, bytes(blob or b"")), None, MAX_INFLATED)
+
+
 def decode(type_: str, blob: bytes | None) -> Any:
     """A stored value as plain data (see the module docstring)."""
+    return _plain(*_inflated(type_, blob))
+
+
+def _checkpoints(conn: sqlite3.Connection, thread_id: str) -> Blobs:
+    """The thread's root checkpoints, deltas resolved against their parents (`_chain`)."""
+    return Blobs(conn, thread_id, "", _open)
+
+
+def _plain(type_: str, blob: bytes | None) -> Any:
+    """Serialized bytes as plain data."""
     import ormsgpack
 
-    type_, blob = _inflated(type_, blob)
     if type_ == "null":
         return None
     if type_ == "json":
@@ -164,19 +177,15 @@ class Listing:
             else:
                 yield step
         if steps:
-            yield from with_next_nodes(self.conn, thread_id, steps, _decode_or_none, _send_node)
+            blobs = _checkpoints(self.conn, thread_id)
+            yield from with_next_nodes(blobs, steps, _decode_or_none, _send_node)
 
     def latest_values(self, thread_id: str) -> dict[str, Any]:
         """The head checkpoint's stored channel values (the transcript is not among them)."""
         head = self.head(thread_id)
         if head is None:
             return {}
-        row = self.conn.execute(
-            "SELECT type, checkpoint FROM checkpoints "
-            "WHERE thread_id = ? AND checkpoint_ns = '' AND checkpoint_id = ?",
-            (thread_id, head),
-        ).fetchone()
-        checkpoint = decode(*row) if row else {}
+        checkpoint = _plain(*_checkpoints(self.conn, thread_id).get(head))
         values = checkpoint.get("channel_values") if isinstance(checkpoint, dict) else None
         return values if isinstance(values, dict) else {}
 
@@ -231,7 +240,7 @@ class Listing:
                     kind, raw = _inflated(type_, value)
                     if kind == "msgpack" and _MESSAGES not in (raw or b""):
                         continue
-                    task_path, writes = decode(kind, raw)
+                    task_path, writes = _plain(kind, raw)
                     task_id = decode_task(task)
                     for channel, idx, written in writes:
                         if channel == "messages":
@@ -253,16 +262,20 @@ class Listing:
         """Lineage position -> the transcript seed stored there (a snapshot's messages)."""
         position = {cid: n for n, cid in enumerate(lineage)}
         seeds: dict[int, Any] = {}
+        blobs = _checkpoints(self.conn, thread_id)
         for first in range(0, len(lineage), 500):
             part = lineage[first : first + 500]
             marks = ",".join("?" * len(part))
-            for cid, type_, blob in self.conn.execute(
-                "SELECT checkpoint_id, type, checkpoint FROM checkpoints WHERE thread_id = ? "
-                f"AND checkpoint_ns = '' AND checkpoint_id IN ({marks}) "
+            rows = self.conn.execute(
+                "SELECT checkpoint_id, parent_checkpoint_id, type, checkpoint FROM checkpoints "
+                f"WHERE thread_id = ? AND checkpoint_ns = '' AND checkpoint_id IN ({marks}) "
                 "AND (value_keys IS NULL OR value_keys != '[]')",
                 (thread_id, *part),
-            ):
-                values = decode(type_, blob).get("channel_values") or {}
+            ).fetchall()
+            for row in rows:
+                blobs.add(*row)
+            for cid, *_ in rows:
+                values = _plain(*blobs.get(cid)).get("channel_values") or {}
                 seed = values.get("messages")
                 if isinstance(seed, Packed) and seed.code == _EXT_DELTA_SNAPSHOT:
                     seeds[position[cid]] = seed.data
@@ -271,10 +284,10 @@ class Listing:
         return seeds
 
 
-def _decode_or_none(type_: str, blob: bytes | None) -> Any:
-    """A blob as plain data, or None where this reader cannot (encrypted, other format)."""
+def _decode_or_none(blobs: Blobs, checkpoint_id: str) -> Any:
+    """A checkpoint as plain data, or None where this reader cannot (encrypted, other format)."""
     try:
-        return decode(type_, blob)
+        return _plain(*blobs.get(checkpoint_id))
     except (NeedsState, DatabaseError):
         return None
 
