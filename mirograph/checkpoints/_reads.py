@@ -15,7 +15,7 @@ from langgraph.checkpoint.sqlite.utils import search_where
 
 import mirograph.checkpoints._versions as _versions
 from mirograph.checkpoints._delta import delta_history
-from mirograph.checkpoints._tuples import CHECKPOINT_ROW, TupleRow, load_tuples
+from mirograph.checkpoints._tuples import CHECKPOINT_ROW, DEFAULT_METADATA, TupleRow, load_tuples
 
 
 class CheckpointReads:
@@ -31,8 +31,8 @@ class CheckpointReads:
         metadata column with `step` and `source` put back, see `_tuples.compact_metadata`)."""
         where, params = search_where(config, filter, before)
         full = (
-            "json_set(COALESCE(metadata, '{}'), '$.step', step, '$.source', source, "
-            "'$.counters_since_delta_snapshot', json(counters))"
+            f"json_set(COALESCE(metadata, '{DEFAULT_METADATA}'), '$.step', step, "
+            "'$.source', source, '$.counters_since_delta_snapshot', json(counters))"
         )
         return where.replace("CAST(metadata AS TEXT)", full), params
 

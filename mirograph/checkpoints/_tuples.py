@@ -24,10 +24,16 @@ CHECKPOINT_ROW = (
 COUNTERS = "counters_since_delta_snapshot"
 
 
-def compact_metadata(meta: Mapping[str, Any]) -> tuple[str, str | None]:
+DEFAULT_METADATA = '{"parents":{}}'
+"""What a NULL metadata column stands for: a root-namespace checkpoint's usual metadata
+once `step`, `source` and the counters are apart (the SQL filters `COALESCE` to it)."""
+
+
+def compact_metadata(meta: Mapping[str, Any]) -> tuple[str | None, str | None]:
     """The metadata and counters columns: the JSON of what the `step` and `source`
     columns do not hold already, and LangGraph's delta counters apart (they are put back
-    on reading, see `full_metadata`): a checkpoint's metadata shrinks to `{"parents":{}}`."""
+    on reading, see `full_metadata`): a checkpoint's metadata shrinks to `{"parents":{}}`,
+    stored as NULL."""
     rest = {
         k: v
         for k, v in meta.items()
@@ -36,13 +42,14 @@ def compact_metadata(meta: Mapping[str, Any]) -> tuple[str, str | None]:
         and k != COUNTERS
     }
     counters = json.dumps(meta[COUNTERS], separators=(",", ":")) if COUNTERS in meta else None
-    return json.dumps(rest, ensure_ascii=False, separators=(",", ":")), counters
+    text = json.dumps(rest, ensure_ascii=False, separators=(",", ":"))
+    return (None if text == DEFAULT_METADATA else text), counters
 
 
 def full_metadata(
     text: str | bytes | None, step: Any, source: Any, counters: str | None
 ) -> dict[str, Any]:
-    meta = json.loads(text) if text is not None else {}
+    meta = json.loads(text if text is not None else DEFAULT_METADATA)
     if step is not None:
         meta.setdefault("step", step)
     if source is not None:

@@ -39,13 +39,14 @@ import mirograph.checkpoints._writes as _writes
 from mirograph.checkpoints._columns import ListingSpec
 from mirograph.checkpoints._pg_schema import CONNECT_TIMEOUT_S, connect_error, migrate
 from mirograph.checkpoints._sql import to_pyformat
+from mirograph.checkpoints._tuples import DEFAULT_METADATA
 from mirograph.checkpoints.saver import SaverCore
 from mirograph.errors import DatabaseError
 
 T = TypeVar("T")
 POOL_SIZE = 16
 _FULL_METADATA = (
-    "(CAST(COALESCE(metadata, '{}') AS jsonb) "
+    f"(CAST(COALESCE(metadata, '{DEFAULT_METADATA}') AS jsonb) "
     "|| jsonb_strip_nulls(jsonb_build_object('step', step, 'source', source, "
     "'counters_since_delta_snapshot', CAST(counters AS jsonb))))"
 )
