@@ -44,9 +44,8 @@ def delta_dictionary(base: bytes) -> bytes:
     return (_ZDICT_V1 + base)[-_WINDOW:]
 
 
-def deflate(raw: bytes, base: bytes | None = None) -> bytes:
-    """`raw` as raw deflate: against the preset dictionary (`z`) or a base too (`d`)."""
-    zdict = _ZDICT_V1 if base is None else delta_dictionary(base)
+def deflate(raw: bytes, zdict: bytes = _ZDICT_V1) -> bytes:
+    """`raw` as raw deflate: against the preset dictionary (`z`) or a delta's (`d`)."""
     packer = zlib.compressobj(9, zlib.DEFLATED, _RAW_DEFLATE, zdict=zdict)
     return packer.compress(raw) + packer.flush()
 

@@ -19,7 +19,7 @@ from typing import Any
 from langgraph.checkpoint.serde.base import SerializerProtocol
 from langgraph.checkpoint.serde.encrypted import EncryptedSerializer
 
-from mirograph.checkpoints._blob import DELTA, MAX_INFLATED, MSGPACK, deflate
+from mirograph.checkpoints._blob import DELTA, MAX_INFLATED, MSGPACK, deflate, delta_dictionary
 from mirograph.checkpoints._chain import IS_DELTA, KEYFRAME_EVERY, Blobs
 from mirograph.checkpoints._serde import CompressedSerializer
 from mirograph.checkpoints._sql import marks
@@ -33,7 +33,8 @@ class Written:
     """The last blob written for a thread namespace: what its child is a delta against."""
 
     checkpoint_id: str
-    raw: bytes
+    dictionary: bytes
+    """What a delta against it is deflated with (`_blob.delta_dictionary`: 32 KiB at most)."""
     stored: tuple[str, bytes]
     depth: int
     """Deltas since the last keyframe (0: this one is a keyframe)."""
@@ -87,11 +88,11 @@ class BlobCodec:
         tag, name = tag.split("+", 1)
         return tag, self.cipher.decrypt(name, payload)
 
-    def encode(self, kind: str, raw: bytes, base: bytes | None) -> tuple[str, bytes]:
+    def encode(self, kind: str, raw: bytes, base: Written | None) -> tuple[str, bytes]:
         """A stored (type, blob): a delta against `base`, or alone (`base=None`)."""
         assert self.compressed is not None
         if base is not None and kind == MSGPACK:
-            return self.seal(DELTA, deflate(raw, base))
+            return self.seal(DELTA, deflate(raw, base.dictionary))
         return self.seal(*self.compressed.pack(kind, raw))
 
     def loads(self, kind: str, raw: bytes) -> Any:
@@ -119,6 +120,10 @@ class Draft:
     stored: tuple[str, bytes]
     base: Written | None
 
+    def written(self, checkpoint_id: str, stored: tuple[str, bytes], depth: int) -> Written:
+        """What the next checkpoint's delta needs of this one, once it is stored."""
+        return Written(checkpoint_id, delta_dictionary(self.raw), stored, depth)
+
 
 def draft(codec: BlobCodec, obj: Any, last: Written | None, parent_id: str | None) -> Draft:
     """Encode against the last blob written if it is the parent and the chain is short."""
@@ -127,7 +132,7 @@ def draft(codec: BlobCodec, obj: Any, last: Written | None, parent_id: str | Non
     base = last
     if base is None or base.checkpoint_id != parent_id or base.depth + 1 >= KEYFRAME_EVERY:
         base = None
-    return Draft(kind, raw, codec.encode(kind, raw, base and base.raw), base)
+    return Draft(kind, raw, codec.encode(kind, raw, base), base)
 
 
 def settle(

@@ -177,7 +177,7 @@ class SaverCore(
                 )
                 staged = self._write_staged(cur, thread_id)
         if isinstance(blob, _codec.Draft):  # committed: the next checkpoint's base
-            self._bases().put(key[:2], _codec.Written(key[2], blob.raw, stored, depth))
+            self._bases().put(key[:2], blob.written(key[2], stored, depth))
         if checkpoint_ns == "":
             for name in staged:
                 self._staged_settings().pop(name, None)

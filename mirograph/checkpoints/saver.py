@@ -11,9 +11,10 @@ What it adds to `langgraph.checkpoint.sqlite.SqliteSaver`:
 - explicit branch heads: the thread's latest checkpoint is the one *written* last, not
   the largest id, which is ambiguous after an in-thread fork;
 - storage close to the content: one `task_writes` row per task keyed by an integer
-  checkpoint `ref` (`_writes`), integer channel versions, zlib with a preset dictionary,
-  16 KiB pages, no id, timestamp, step or source stored twice, and no transcript
-  snapshot where the stored writes rebuild it (`_snapshots`);
+  checkpoint `ref` (`_writes`), integer channel versions, deflate with a preset
+  dictionary, checkpoint blobs as deltas against their parent (`_chain`), one-letter type
+  tags (`_blob`), 16 KiB pages, no id, timestamp, step or source stored twice, and no
+  transcript snapshot where the stored writes rebuild it (`_snapshots`);
 - the optional conformance capabilities (copy_thread, prune, delete_for_runs).
 
 `SaverCore` (`_core`) holds everything that does not depend on the database engine (its
