@@ -3,7 +3,7 @@ serializer, the delta chains (`_chain`) and the listings.
 
 A blob's type tag says how its bytes were made (an encrypted one adds `+cipher`):
 
-- `z`: msgpack, raw deflate with the preset dictionary `_ZDICT_V1`;
+- `z`: msgpack, raw deflate with the preset dictionary `_ZDICT_V2`;
 - `d`: msgpack, raw deflate with the preset dictionary followed by the parent
   checkpoint's msgpack as dictionary (a checkpoint delta, see `_chain`);
 - `m`: msgpack as it is (too small to gain from deflate);
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import zlib
 
-from mirograph.checkpoints._zdict import _ZDICT_V1
+from mirograph.checkpoints._zdict import _ZDICT_V1, _ZDICT_V2
 from mirograph.errors import DatabaseError
 
 _ZLIB_SUFFIX = ";zd1"
@@ -41,10 +41,10 @@ blob is one step's writes, far below this)."""
 
 def delta_dictionary(base: bytes) -> bytes:
     """The dictionary of a delta: the preset one, then the base (deflate sees 32 KiB)."""
-    return (_ZDICT_V1 + base)[-_WINDOW:]
+    return (_ZDICT_V2 + base)[-_WINDOW:]
 
 
-def deflate(raw: bytes, zdict: bytes = _ZDICT_V1) -> bytes:
+def deflate(raw: bytes, zdict: bytes = _ZDICT_V2) -> bytes:
     """`raw` as raw deflate: against the preset dictionary (`z`) or a delta's (`d`)."""
     packer = zlib.compressobj(9, zlib.DEFLATED, _RAW_DEFLATE, zdict=zdict)
     return packer.compress(raw) + packer.flush()
@@ -59,7 +59,7 @@ def unpack(
     if tag == PLAIN:
         return MSGPACK, payload
     if tag == KEYFRAME:
-        return MSGPACK, _inflate(payload, limit, _ZDICT_V1, _RAW_DEFLATE)
+        return MSGPACK, _inflate(payload, limit, _ZDICT_V2, _RAW_DEFLATE)
     if tag == DELTA:
         if base is None:
             raise DatabaseError("A checkpoint delta was read without its base checkpoint.")

@@ -1,8 +1,13 @@
-"""The preset zlib dictionary for checkpoint blobs (format `;zd1`). NEVER EDIT.
+"""The preset deflate dictionaries of stored blobs. NEVER EDIT.
 
 Small blobs (a checkpoint skeleton, a message envelope) barely compress alone; primed
-with the msgpack of typical ones they shrink by about half. Blobs written with it can
-only be read with these exact bytes: a new dictionary needs a new tag (`;zd2`).
+with the msgpack of typical ones they shrink by about half. Blobs written with one can
+only be read with these exact bytes: a new dictionary needs a new tag (see `_blob`).
+
+`_ZDICT_V1` (tag suffix `;zd1`): a checkpoint and the messages of a research thread.
+`_ZDICT_V2` (tags `z`, `d`): the same, then one tool round's writes as the research
+graph makes them (the planner's tool call and its `Send`, the executor's result): a
+round's writes are most of a thread's rows, and their envelopes are the same each round.
 """
 
 _ZDICT_V1 = (
@@ -27,4 +32,22 @@ _ZDICT_V1 = (
     b"arizer\x81\xb4branch:to:summarizer\x02\xa8verifier\x81\xb2branch:to:verifier\x01\xa9"
     b"finalizer\x81\xb3branch:to:finalizer\x01\xb0updated_channels\x94\xa8activity\xa8mess"
     b"ages\xa6status\xaftool_calls_used\xadpending_sends\x90"
+)
+
+_ZDICT_V2 = _ZDICT_V1 + (
+    b"\x92\xb7~__pregel_pull, planner\x95\x93\xa8messages\x00\x91\xc7\xea\x05\x94\xbalangc"
+    b"hain_core.messages.ai\xa9AIMessage\x89\xa7content\xa0\xb1additional_kwargs\x80\xb1re"
+    b"sponse_metadata\x80\xa4type\xa2ai\xa4name\xc0\xa2id\xa8lc_run--\xaatool_calls\x91"
+    b"\x84\xa4name\xaaweb_search\xa4args\x81\xa5query\xa0\xa2id\xa5call_\xa4type\xa9tool_c"
+    b"all\xb2invalid_tool_calls\x90\xaeusage_metadata\xc0\xb3model_validate_json\x93\xabvi"
+    b"ew_tokens\x01\x00\x93\xa8activity\x02\x82\xa4node\xa7planner\xa6detail\xaaweb_search"
+    b"\x93\xa6status\x03\xabresearching\x93\xae__pregel_tasks\x04\xc7g\x01\x93\xaflanggrap"
+    b"h.types\xa4Send\x92\xa8executor\x82\xa9tool_call\x84\xa4name\xaaweb_search\xa4args"
+    b"\x81\xa5query\xa0\xa2id\xa5call_\xa4type\xa9tool_call\xa4step\x01\x92\xd9&~__pregel_"
+    b"push, 0000000000, 0000000000\x94\x93\xa8messages\x00\x91\xc7\xb8\x05\x94\xbclangchai"
+    b"n_core.messages.tool\xabToolMessage\x89\xa7content\xa0\xb1additional_kwargs\x80\xb1r"
+    b"esponse_metadata\x80\xa4type\xa4tool\xa4name\xaaweb_search\xa2id\xa0\xactool_call_id"
+    b"\xa5call_\xa8artifact\xc0\xa6status\xa7success\xb3model_validate_json\x93\xaftool_ca"
+    b"lls_used\x01\x01\x93\xa8activity\x02\x82\xa4node\xa8executor\xa6detail\xaaweb_search"
+    b"\x93\xb1branch:to:planner\x03\xc0"
 )
