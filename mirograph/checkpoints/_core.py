@@ -163,18 +163,10 @@ class SaverCore(
             stored, depth = self._settle(cur, codec, key, parent_id, blob)
             row = (*key, parent_id, *stored, *rest)
             cur.execute(insert_checkpoint_sql(self.layout.next_ref), row)
-            self._store_early_writes(cur, (thread_id, checkpoint_ns, checkpoint["id"]))
+            self._store_early_writes(cur, key)
             if checkpoint_ns == "":
-                stamp = now_iso()
-                question = listed["question"]
-                cur.execute(
-                    UPSERT_THREAD,
-                    (
-                        *(thread_id, question, status, tool_calls, created, stamp),
-                        checkpoint["id"],
-                        tool_calls,
-                    ),
-                )
+                thread = (thread_id, listed["question"], status, tool_calls, created, now_iso())
+                cur.execute(UPSERT_THREAD, (*thread, checkpoint["id"], tool_calls))
                 staged = self._write_staged(cur, thread_id)
         if isinstance(blob, _codec.Draft):  # committed: the next checkpoint's base
             self._bases().put(key[:2], blob.written(key[2], stored, depth))
@@ -183,13 +175,7 @@ class SaverCore(
                 self._staged_settings().pop(name, None)
         if checkpoint_ns == "" and not triggered:
             leases.run_stopped(self, thread_id)  # nothing triggers a next step: the run ended
-        return {
-            "configurable": {
-                "thread_id": thread_id,
-                "checkpoint_ns": checkpoint_ns,
-                "checkpoint_id": checkpoint["id"],
-            }
-        }
+        return {"configurable": dict(zip(_CHECKPOINT_KEYS, key, strict=True))}
 
     def _bases(self) -> _codec.Bases:
         """The blob written last per thread namespace (shared by clones)."""

@@ -258,3 +258,38 @@ def test_any_history_of_checkpoints_round_trips(ops: list[tuple[Any, ...]], encr
         for cid, saved in stored.items():
             assert read(saver, "t", cid) == saved
     conn.close()
+
+
+def test_new_rows_carry_one_letter_type_tags(db_path: Path | str):
+    with open_checkpointer(db_path) as saver:
+        build_loop(3).compile(checkpointer=saver).invoke(start(), config("t1"), durability="sync")
+
+    assert {t for (t,) in execute(db_path, "SELECT DISTINCT type FROM checkpoints")} == {"z", "d"}
+    assert {t for (t,) in execute(db_path, "SELECT DISTINCT type FROM task_writes")} <= {"z", "m"}
+
+
+def test_a_write_of_the_format_before_reads_as_before(saver, finished, db_path: Path):
+    before = finished.get_state(config("t1")).values
+    for ref, task, idx, type_, value in execute(
+        db_path, "SELECT ref, task_id, idx, type, value FROM task_writes"
+    ):
+        raw = build_serde().loads_typed((type_, value))
+        packer = zlib.compressobj(6, zdict=_ZDICT_V1)
+        old = packer.compress(build_serde().serde.dumps_typed(raw)[1]) + packer.flush()
+        execute(
+            db_path,
+            "UPDATE task_writes SET type = 'msgpack;zd1', value = ? "
+            "WHERE ref = ? AND task_id = ? AND idx = ?",
+            (old, ref, task, idx),
+        )
+
+    assert finished.get_state(config("t1")).values == before
+
+
+def test_the_usual_metadata_is_stored_as_null_and_read_back_whole(db_path: Path | str):
+    with open_checkpointer(db_path) as saver:
+        chain(saver, "t", 2)
+        found = [t.metadata for t in saver.list(config("t"), filter={"parents": {}, "step": 1})]
+
+    assert execute(db_path, "SELECT DISTINCT metadata FROM checkpoints") == [(None,)]
+    assert found == [{"parents": {}, "source": "loop", "step": 1}]
