@@ -10,8 +10,9 @@ of the view, not the framework. Side by side, in one run:
 - `langgraph`: the loop a user writes by hand — a model node, `ToolNode`, `add_messages`
   (`MessagesState`), `tools_condition`; with the stock `SqliteSaver` only for small N
   (it stores the whole transcript in every checkpoint: quadratic);
-- `mirograph`: the research graph (planner -> executor -> summarizer), with no
-  checkpointer and with its SQLite saver (`durability="sync"`).
+- `mirograph`: the research graph (planner <-> executor; the summarizer only once the view
+  passes `summarize_at`), with no checkpointer and with its SQLite saver
+  (`durability="sync"`).
 
 Tool results are low-redundancy text (seeded random characters), so the database size is
 compared with content that compression cannot hide. Each configuration runs in its own

@@ -96,7 +96,7 @@ def test_summary_folds_and_verifier_verdicts_on_the_timeline_and_the_plot(
             "AND activity_node = 'summarizer' AND activity_detail = 'summarized'"
         ).fetchone()
     assert folds > 0
-    page.goto(f"{server.url}/thread?id=folded")
+    page.goto(f"{server.url}/thread?id=folded&call={FOLDED_CALLS}")  # the page of the verdicts
     page.wait_for_selector("#plot svg polyline")
     assert page.locator("#plot svg line.mark").count() == folds
     rejected = page.locator("#timeline .verdict.rejected")
@@ -118,7 +118,7 @@ def test_jump_to_a_step_highlights_it_on_its_page(server, page):
     page.wait_for_selector("tr.step.target")
     target = page.locator("tr.step.target")
     assert target.count() == 1
-    assert target.locator("td.node").inner_text() == "summarizer"
+    assert target.locator("td.node").inner_text() == "executor"
     assert target.locator("td.calls-used").inner_text() == "300"
 
 
