@@ -45,12 +45,12 @@ __all__ = [
     "format_instructions",
     "needs_summary",
     "shorten_old_turns",
+    "sized_view",
     "stub_old_results",
     "summary_start",
     "system_prompt",
     "task_message",
     "truncate_result",
-    "view_size",
     "view_tokens",
     "view_with_tokens",
 ]
@@ -166,14 +166,17 @@ def count_view_tokens(
     return counter(view_with_tokens(state, settings)[0])
 
 
-def view_size(
+def sized_view(
     state: ResearchState,
     settings: ResearchContext,
     counter: TokenCounter | None,
     tools: Iterable[BaseTool],
-) -> int:
-    """Tokens of the view the planner sends next, with the definitions of the tools it binds."""
-    return count_view_tokens(state, settings, counter) + estimate_tool_tokens(tools)
+) -> tuple[list[BaseMessage], int]:
+    """The view the planner sends next and its tokens, the definitions of the tools it binds
+    included: `counter(view)` with an exact counter, else the estimate made with the view."""
+    view, estimate = view_with_tokens(state, settings)
+    tokens = counter(view) if counter is not None else estimate
+    return view, tokens + estimate_tool_tokens(tools)
 
 
 def needs_summary(tokens: int, settings: ResearchContext) -> bool:

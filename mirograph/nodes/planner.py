@@ -25,8 +25,7 @@ from langgraph.types import Command, Send
 
 from mirograph.answers.sources import pages_read, source_key
 from mirograph.context import ResearchContext
-from mirograph.memory import context_view
-from mirograph.memory.context_window import needs_summary, view_size
+from mirograph.memory.context_window import needs_summary, sized_view
 from mirograph.memory.transcript_index import repeated_calls, thread_ids_of
 from mirograph.models.overflow import is_context_overflow
 from mirograph.progress import emit_progress
@@ -93,10 +92,9 @@ def planner(
     thread = [*messages, *turn.new] if turn.new else messages
     current: ResearchState = {**state, "messages": thread}  # type: ignore[typeddict-item]
     tools = resources.tools_for(settings)
-    tokens = view_size(current, settings, resources.token_counter, tools.values())
+    view, tokens = sized_view(current, settings, resources.token_counter, tools.values())
     if needs_summary(tokens, settings) and not state.get("summary_asked"):
         return _hand_to_summarizer(turn, tokens)
-    view = context_view(current, settings)
     model = resources.chat_model(settings, "planner")
     emit_progress(runtime, state, "planner", "thinking", view_tokens=tokens)
     try:

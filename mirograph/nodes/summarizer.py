@@ -1,6 +1,6 @@
 """The summarizer: context management, when the view passes `summarize_at` of the window.
 
-The planner counts its view before each model call (`context_window.view_size`) and hands
+The planner counts its view before each model call (`context_window.sized_view`) and hands
 its turn to the summarizer once the count passes `summarize_at` (`needs_summary`), so a
 tool round is two steps, not three. A graph that wires the summarizer after every tool
 round still works: below the threshold it only records the count. Past it, it folds the
@@ -26,7 +26,6 @@ from mirograph.memory.context_window import (
     count_view_tokens,
     needs_summary,
     summary_start,
-    view_size,
 )
 from mirograph.memory.summary import (
     SummaryBudget,
@@ -35,7 +34,7 @@ from mirograph.memory.summary import (
     render_turns,
     summarize,
 )
-from mirograph.memory.tokens import clip_to_tokens
+from mirograph.memory.tokens import clip_to_tokens, estimate_tool_tokens
 from mirograph.progress import emit_progress
 from mirograph.resources import Resources
 from mirograph.state import ResearchState
@@ -75,9 +74,9 @@ def summarizer(
 
 
 def _view_size(state: ResearchState, settings: ResearchContext, resources: Resources) -> int:
-    return view_size(
-        state, settings, resources.token_counter, resources.tools_for(settings).values()
-    )
+    """What `context_window.sized_view` counts, without building the view."""
+    tool_tokens = estimate_tool_tokens(resources.tools_for(settings).values())
+    return count_view_tokens(state, settings, resources.token_counter) + tool_tokens
 
 
 def input_limit(settings: ResearchContext) -> int:
